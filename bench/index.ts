@@ -1,0 +1,5 @@
+/** Every benchmark suite, one module per area. */
+import type { Bench } from "./report.js";
+import { flashBenches } from "./flash.js";
+
+export const benches: Bench[] = [...flashBenches];

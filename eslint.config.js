@@ -1,0 +1,25 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+import prettier from "eslint-config-prettier";
+
+export default tseslint.config(
+  { ignores: ["dist/**", "node_modules/**", "images/**/*.py", "coverage/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "no-constant-condition": ["error", { checkLoops: false }],
+    },
+  },
+  {
+    files: ["firmware-sim/**/*.ts"],
+    rules: {
+      // The simulator core is host-independent: no console, no process, no real timers.
+      "no-console": "error",
+      "no-restricted-globals": ["error", "process", "setTimeout", "setInterval", "setImmediate"],
+      "no-restricted-imports": ["error", { patterns: ["node:fs", "fs", "node:fs/*", "node:process", "node:timers"] }],
+    },
+  },
+);

@@ -1,0 +1,65 @@
+/**
+ * The `flashbak` command line. Commands are thin yargs modules (tools/commands/*.ts) that
+ * parse arguments and call a library function; errors are thrown as typed errors and turned
+ * into exit codes and messages here, and only here (see exit-codes.ts).
+ */
+import { createRequire } from "node:module";
+import yargs from "yargs";
+import { commands } from "./commands/index.js";
+import { ExitCode, mapError } from "./exit-codes.js";
+import { eprintln, io, printJson, takeExitCode } from "./io.js";
+
+const require = createRequire(import.meta.url);
+const pkg = require("../../package.json") as { version: string };
+
+export async function main(argv: string[]): Promise<number> {
+  const json = argv.includes("--json");
+  let usageFailure: string | undefined;
+  takeExitCode();
+  let parser = yargs(argv)
+    .scriptName("flashbak")
+    .usage(
+      "flashbak: firmware simulator and flashing toolchain for MicroPython cellular modules\n\n" +
+        "Usage: $0 <command> [options]",
+    )
+    .option("json", { type: "boolean", describe: "Machine-readable output (errors too)", global: true })
+    .version(pkg.version)
+    .alias("h", "help")
+    .strict()
+    .demandCommand(1, "Name a command: see the list above.")
+    .recommendCommands()
+    .wrap(Math.min(110, io().stdout.columns ?? 100))
+    .epilogue(
+      "Exit codes: 0 ok, 1 check failed, 2 bad usage or input, 3 power cut (--cut-after), 4 not found,\n" +
+        "5 corrupt or incompatible data, 6 no space, 7 device or I/O failure, 70 internal error.\n" +
+        "Every command has --help with examples.",
+    )
+    .fail((msg, err) => {
+      if (err) throw err;
+      usageFailure = msg;
+    })
+    .exitProcess(false);
+  for (const c of commands) parser = parser.command(c);
+
+  try {
+    let helpText = "";
+    await parser.parseAsync(argv, {}, (_err, _argv, output) => {
+      helpText = output;
+    });
+    if (usageFailure !== undefined) {
+      if (json) printJson({ error: "USAGE", message: usageFailure });
+      else {
+        if (helpText) eprintln(helpText);
+        eprintln(`\nflashbak: ${usageFailure}`);
+      }
+      return ExitCode.USAGE;
+    }
+    if (helpText) io().stdout.write(helpText + "\n");
+    return takeExitCode() ?? ExitCode.OK;
+  } catch (e) {
+    const mapped = mapError(e);
+    if (json) printJson(mapped.json);
+    else eprintln(mapped.text);
+    return mapped.exitCode;
+  }
+}

@@ -1,0 +1,6 @@
+/** Every top-level command, one module per file. Keep this list sorted by command name. */
+import type { CommandModule } from "yargs";
+import chips from "./chips.js";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- yargs modules differ in their argument types
+export const commands: CommandModule<any, any>[] = [chips];
