@@ -19,7 +19,10 @@ export default tseslint.config(
       // The simulator core is host-independent: no console, no process, no real timers.
       "no-console": "error",
       "no-restricted-globals": ["error", "process", "setTimeout", "setInterval", "setImmediate"],
-      "no-restricted-imports": ["error", { patterns: ["node:fs", "fs", "node:fs/*", "node:process", "node:timers"] }],
+      "no-restricted-imports": [
+        "error",
+        { patterns: ["node:fs", "fs", "node:fs/*", "node:process", "node:timers"] },
+      ],
     },
   },
 );

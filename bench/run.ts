@@ -12,10 +12,14 @@ for (const b of benches) {
   const results: BenchResult[] = await b.run();
   for (const r of results) {
     if (json) {
-      process.stdout.write(JSON.stringify({ bench: r.bench, metric: r.metric, value: r.value, unit: r.unit }) + "\n");
+      process.stdout.write(
+        JSON.stringify({ bench: r.bench, metric: r.metric, value: r.value, unit: r.unit }) + "\n",
+      );
     } else {
       const v = Number.isInteger(r.value) ? String(r.value) : r.value.toFixed(3);
-      process.stdout.write(`  ${r.metric.padEnd(44)} ${v.padStart(14)} ${r.unit.padEnd(8)} ${r.goal ?? ""}\n`);
+      process.stdout.write(
+        `  ${r.metric.padEnd(44)} ${v.padStart(14)} ${r.unit.padEnd(8)} ${r.goal ?? ""}\n`,
+      );
     }
   }
 }

@@ -38,7 +38,10 @@ export class VirtualClock implements Clock {
     const target = this.t + us;
     // Fire due alarms in time order; an alarm may schedule another one inside the window.
     for (;;) {
-      const next = this.alarms.reduce<Alarm | undefined>((a, b) => (a === undefined || b.at < a.at ? b : a), undefined);
+      const next = this.alarms.reduce<Alarm | undefined>(
+        (a, b) => (a === undefined || b.at < a.at ? b : a),
+        undefined,
+      );
       if (next === undefined || next.at > target) break;
       this.alarms = this.alarms.filter((a) => a !== next);
       this.t = Math.max(this.t, next.at);

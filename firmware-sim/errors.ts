@@ -15,7 +15,11 @@ export class FlashbakError extends Error {
   readonly hint: string | undefined;
   readonly details: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(code: string, message: string, opts: { hint?: string; details?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    opts: { hint?: string; details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.code = code;
@@ -78,7 +82,11 @@ export type LfsErrName = keyof typeof LfsErrno;
 export class FsError extends FlashbakError {
   readonly errno: number;
   readonly lfs: LfsErrName;
-  constructor(name: LfsErrName, message: string, opts: { hint?: string; details?: Record<string, unknown> } = {}) {
+  constructor(
+    name: LfsErrName,
+    message: string,
+    opts: { hint?: string; details?: Record<string, unknown> } = {},
+  ) {
     super(`LFS_${name}`, message, opts);
     this.lfs = name;
     this.errno = LfsErrno[name];

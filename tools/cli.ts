@@ -3,14 +3,24 @@
  * parse arguments and call a library function; errors are thrown as typed errors and turned
  * into exit codes and messages here, and only here (see exit-codes.ts).
  */
-import { createRequire } from "node:module";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import yargs from "yargs";
 import { commands } from "./commands/index.js";
 import { ExitCode, mapError } from "./exit-codes.js";
 import { eprintln, io, printJson, takeExitCode } from "./io.js";
 
-const require = createRequire(import.meta.url);
-const pkg = require("../../package.json") as { version: string };
+/** The package version, from the nearest package.json above this module (source or dist). */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const p = join(dir, "package.json");
+    if (existsSync(p)) return (JSON.parse(readFileSync(p, "utf8")) as { version: string }).version;
+    dir = dirname(dir);
+  }
+  return "unknown";
+}
 
 export async function main(argv: string[]): Promise<number> {
   const json = argv.includes("--json");
@@ -23,7 +33,7 @@ export async function main(argv: string[]): Promise<number> {
         "Usage: $0 <command> [options]",
     )
     .option("json", { type: "boolean", describe: "Machine-readable output (errors too)", global: true })
-    .version(pkg.version)
+    .version(packageVersion())
     .alias("h", "help")
     .strict()
     .demandCommand(1, "Name a command: see the list above.")

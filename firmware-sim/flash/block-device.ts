@@ -50,7 +50,10 @@ export function checkAccess(
     throw new BlockDeviceError("BD_RANGE", `${what}: block ${block} outside 0..${g.blockCount - 1}`);
   }
   if (!Number.isInteger(off) || off < 0 || off + len > g.blockSize) {
-    throw new BlockDeviceError("BD_RANGE", `${what}: bytes ${off}..${off + len} outside block of ${g.blockSize}`);
+    throw new BlockDeviceError(
+      "BD_RANGE",
+      `${what}: bytes ${off}..${off + len} outside block of ${g.blockSize}`,
+    );
   }
   if (off % unit !== 0 || len % unit !== 0) {
     throw new BlockDeviceError(

@@ -110,7 +110,10 @@ export class NorFlash {
   constructor(config: NorFlashConfig, from?: FlashSnapshot) {
     const chip = config.chip;
     if (chip.size % chip.sectorSize !== 0 || (chip.sectorSize & (chip.sectorSize - 1)) !== 0) {
-      throw new FlashError("FLASH_CONFIG", `chip ${chip.id}: size must be a multiple of a power-of-two sector`);
+      throw new FlashError(
+        "FLASH_CONFIG",
+        `chip ${chip.id}: size must be a multiple of a power-of-two sector`,
+      );
     }
     this.chip = chip;
     this.eraseValue = config.eraseValue ?? 0xff;
@@ -127,7 +130,10 @@ export class NorFlash {
     const n = chip.size / chip.sectorSize;
     if (from !== undefined) {
       if (from.chip.size !== chip.size || from.chip.sectorSize !== chip.sectorSize) {
-        throw new FlashError("FLASH_CONFIG", `snapshot of a ${from.chip.size}-byte chip loaded as ${chip.size}`);
+        throw new FlashError(
+          "FLASH_CONFIG",
+          `snapshot of a ${from.chip.size}-byte chip loaded as ${chip.size}`,
+        );
       }
       if (from.eraseValue !== this.eraseValue) {
         throw new FlashError("FLASH_CONFIG", `snapshot erase value ${from.eraseValue} != ${this.eraseValue}`);
@@ -144,7 +150,10 @@ export class NorFlash {
   }
 
   /** Power on a new flash holding a snapshot's contents (the harness's "re-power"). */
-  static fromSnapshot(snapshot: FlashSnapshot, config: Omit<NorFlashConfig, "chip"> & { chip?: FlashChip }): NorFlash {
+  static fromSnapshot(
+    snapshot: FlashSnapshot,
+    config: Omit<NorFlashConfig, "chip"> & { chip?: FlashChip },
+  ): NorFlash {
     return new NorFlash({ ...config, chip: config.chip ?? snapshot.chip }, snapshot);
   }
 
@@ -256,7 +265,10 @@ export class NorFlash {
       const off = a & (ss - 1);
       const n = Math.min(ss - off, len - done);
       if (this.badBehavior === "read-error" && this.isBad(s)) {
-        throw new FlashError("FLASH_BAD_READ", `read: sector ${s} is worn out (${this.eraseCounts[s]} erases)`);
+        throw new FlashError(
+          "FLASH_BAD_READ",
+          `read: sector ${s} is worn out (${this.eraseCounts[s]} erases)`,
+        );
       }
       const buf = this.sectors[s];
       if (buf === undefined) into.fill(this.eraseValue, done, done + n);
@@ -288,21 +300,14 @@ export class NorFlash {
         `program: 0x${addr.toString(16)}+${data.length} not aligned to the ${this.programUnit}-byte program unit`,
       );
     }
-    this.programOp(
-      data.length,
-      (i) => addr + i,
-      data,
-      () => {
-        const ps = this.chip.pageSize;
-        let t = 0;
-        for (let i = 0; i < data.length; ) {
-          const n = Math.min(ps - ((addr + i) % ps), data.length - i);
-          t += this.pageTime(addr + i, n);
-          i += n;
-        }
-        return t;
-      },
-    );
+    const ps = this.chip.pageSize;
+    let t = 0;
+    for (let i = 0; i < data.length;) {
+      const n = Math.min(ps - ((addr + i) % ps), data.length - i);
+      t += this.pageTime(addr + i, n);
+      i += n;
+    }
+    this.programOp([{ addr, data }], t);
   }
 
   /**
@@ -316,102 +321,134 @@ export class NorFlash {
     const kept = data.length > ps ? data.subarray(data.length - ps) : data;
     const base = addr - (addr % ps);
     const start = data.length > ps ? (addr - base + data.length - ps) % ps : addr - base;
-    this.programOp(
-      kept.length,
-      (i) => base + ((start + i) % ps),
-      kept,
-      () => this.pageTime(addr, kept.length),
-    );
+    const first = Math.min(kept.length, ps - start);
+    const segments = [{ addr: base + start, data: kept.subarray(0, first) }];
+    if (first < kept.length) segments.push({ addr: base, data: kept.subarray(first) });
+    this.programOp(segments, this.pageTime(addr, kept.length));
   }
 
   private pageTime(addr: number, n: number): number {
     const t = this.chip.timing;
-    const wearFrac = this.endurance > 0 ? Math.min(1, this.eraseCounts[addr >>> this.sectorShift]! / this.endurance) : 0;
+    const wearFrac =
+      this.endurance > 0 ? Math.min(1, this.eraseCounts[addr >>> this.sectorShift]! / this.endurance) : 0;
     const tpp = t.pageProgramUs + (t.pageProgramMaxUs - t.pageProgramUs) * wearFrac;
     return t.commandUs + Math.max(t.byteProgramUs, (tpp * n) / this.chip.pageSize) + n / t.writeBytesPerUs;
   }
 
-  private programOp(len: number, at: (i: number) => number, data: Uint8Array, time: () => number): void {
-    const op = this.beginWrite();
-    const ev = this.eraseValue;
-    // Check every byte first so a rule violation changes nothing.
-    let touchesBad = false;
-    for (let i = 0; i < len; i++) {
-      const a = at(i);
-      const s = a >>> this.sectorShift;
-      if (this.isBad(s)) touchesBad = true;
-      const cur = this.byteAt(a);
-      if (cur === ev) continue;
-      const programmedNow = cur ^ ev;
-      const programmedNew = data[i]! ^ ev;
-      if (this.inRelaxed(a)) {
-        if ((programmedNow & ~programmedNew & 0xff) !== 0) {
-          throw new FlashError(
-            "FLASH_BIT_SET",
-            `program: byte 0x${a.toString(16)} holds 0x${cur.toString(16)}; writing 0x${data[i]!.toString(16)} needs an erase`,
-          );
-        }
-      } else if (this.strict) {
-        throw new FlashError(
-          "FLASH_NOT_ERASED",
-          `program: byte 0x${a.toString(16)} is not erased (holds 0x${cur.toString(16).padStart(2, "0")})`,
-          { hint: "NOR flash must be erased before it is programmed again" },
-        );
+  /** Visit each (sector, offset-in-sector, chunk) piece of the segments, in order. */
+  private forEachPiece(
+    segments: ReadonlyArray<{ addr: number; data: Uint8Array }>,
+    visit: (sector: number, off: number, chunk: Uint8Array, index: number) => void,
+  ): void {
+    const ss = this.chip.sectorSize;
+    let index = 0;
+    for (const seg of segments) {
+      for (let i = 0; i < seg.data.length;) {
+        const a = seg.addr + i;
+        const off = a & (ss - 1);
+        const n = Math.min(ss - off, seg.data.length - i);
+        visit(a >>> this.sectorShift, off, seg.data.subarray(i, i + n), index);
+        index += n;
+        i += n;
       }
     }
+  }
+
+  private programOp(segments: ReadonlyArray<{ addr: number; data: Uint8Array }>, timeUs: number): void {
+    const op = this.beginWrite();
+    const ev = this.eraseValue;
+    const ss = this.chip.sectorSize;
+    let len = 0;
+    let touchesBad = false;
+    // Check every byte first so a rule violation changes nothing.
+    this.forEachPiece(segments, (s, off, chunk) => {
+      len += chunk.length;
+      if (this.isBad(s)) touchesBad = true;
+      const buf = this.sectors[s];
+      if (buf === undefined) return;
+      for (let i = 0; i < chunk.length; i++) {
+        const cur = buf[off + i]!;
+        if (cur === ev) continue;
+        const a = s * ss + off + i;
+        if (this.inRelaxed(a)) {
+          if (((cur ^ ev) & ~(chunk[i]! ^ ev) & 0xff) !== 0) {
+            throw new FlashError(
+              "FLASH_BIT_SET",
+              `program: byte 0x${a.toString(16)} holds 0x${cur.toString(16)}; writing 0x${chunk[i]!.toString(16)} needs an erase`,
+            );
+          }
+        } else if (this.strict) {
+          throw new FlashError(
+            "FLASH_NOT_ERASED",
+            `program: byte 0x${a.toString(16)} is not erased (holds 0x${cur.toString(16).padStart(2, "0")})`,
+            { hint: "NOR flash must be erased before it is programmed again" },
+          );
+        }
+      }
+    });
     if (touchesBad && this.badBehavior === "prog-error") {
-      throw new FlashError("FLASH_BAD_PROG", `program: sector ${at(0) >>> this.sectorShift} is worn out`);
+      throw new FlashError(
+        "FLASH_BAD_PROG",
+        `program: sector ${segments[0]!.addr >>> this.sectorShift} is worn out`,
+      );
     }
-    this.countReprograms(len, at);
+    if (this.relaxed.length > 0) this.countReprograms(segments);
     let applied = len;
     let tornBits = false;
     if (op.torn) {
       const plan = this.cut!;
-      const unit = this.programUnit;
       const want = plan.tearBytes ?? -1;
       applied = want >= 0 ? Math.min(len, want) : this.rng.below(len);
-      applied -= applied % unit;
+      applied -= applied % this.programUnit;
       tornBits = plan.tear === "bits";
     }
-    for (let i = 0; i < len; i++) {
-      const a = at(i);
-      if (touchesBad && this.badBehavior === "prog-noop" && this.isBad(a >>> this.sectorShift)) continue;
-      let bits = (data[i]! ^ ev) & 0xff;
-      if (i >= applied) {
-        if (!tornBits) break;
-        const intended = bits;
-        bits &= this.rng.byte();
-        if (this.cut?.weakBits) this.markWeak(a, intended);
+    this.forEachPiece(segments, (s, off, chunk, index) => {
+      if (touchesBad && this.badBehavior === "prog-noop" && this.isBad(s)) return;
+      if (index >= applied && !tornBits) return;
+      const buf = this.writable(s);
+      const whole = index + chunk.length <= applied;
+      for (let i = 0; i < chunk.length; i++) {
+        let bits = (chunk[i]! ^ ev) & 0xff;
+        if (!whole && index + i >= applied) {
+          if (!tornBits) break;
+          const intended = bits;
+          bits &= this.rng.byte();
+          if (this.cut?.weakBits && intended !== 0) this.markWeak(s * ss + off + i, intended);
+        }
+        if (bits !== 0) buf[off + i] = ((buf[off + i]! ^ ev) | bits) ^ ev;
       }
-      if (bits === 0) continue;
-      const buf = this.writable(a >>> this.sectorShift);
-      const o = a & (this.chip.sectorSize - 1);
-      buf[o] = ((buf[o]! ^ ev) | bits) ^ ev;
-    }
+    });
     this.counters.programs++;
     this.counters.bytesProgrammed += len;
-    this.busy(time());
+    this.busy(timeUs);
     this.endWrite(op);
   }
 
-  private countReprograms(len: number, at: (i: number) => number): void {
-    if (this.relaxed.length === 0) return;
+  private countReprograms(segments: ReadonlyArray<{ addr: number; data: Uint8Array }>): void {
     const seen = new Set<number>();
-    for (let i = 0; i < len; i++) {
-      const a = at(i);
-      if (!this.inRelaxed(a) || this.byteAt(a) === this.eraseValue) continue;
-      const word = a - (a % WORD);
-      if (seen.has(word)) continue;
-      seen.add(word);
-      const n = (this.reprogramCounts.get(word) ?? 0) + 1;
-      if (this.maxReprograms > 0 && n > this.maxReprograms) {
-        throw new FlashError(
-          "FLASH_REPROGRAM_LIMIT",
-          `program: word 0x${word.toString(16)} re-programmed ${n} times (limit ${this.maxReprograms})`,
-        );
+    for (const seg of segments) {
+      for (let i = 0; i < seg.data.length; i++) {
+        const a = seg.addr + i;
+        const word = a - (a % WORD);
+        if (seen.has(word) || !this.inRelaxed(a)) continue;
+        seen.add(word);
+        // A program touching a word that already holds programmed bits re-programs the word
+        // (word-line disturb limits count per word, not per byte).
+        let programmed = false;
+        for (let k = 0; k < WORD && word + k < this.chip.size; k++) {
+          if (this.byteAt(word + k) !== this.eraseValue) programmed = true;
+        }
+        if (!programmed) continue;
+        const n = (this.reprogramCounts.get(word) ?? 0) + 1;
+        if (this.maxReprograms > 0 && n > this.maxReprograms) {
+          throw new FlashError(
+            "FLASH_REPROGRAM_LIMIT",
+            `program: word 0x${word.toString(16)} re-programmed ${n} times (limit ${this.maxReprograms})`,
+          );
+        }
+        this.reprogramCounts.set(word, n);
+        this.counters.reprograms++;
       }
-      this.reprogramCounts.set(word, n);
-      this.counters.reprograms++;
     }
   }
 
@@ -425,14 +462,20 @@ export class NorFlash {
     const ss = this.chip.sectorSize;
     this.range(addr, size, "erase");
     if (addr % ss !== 0 || size % ss !== 0 || size === 0) {
-      throw new FlashError("FLASH_ALIGN", `erase: 0x${addr.toString(16)}+${size} is not whole ${ss}-byte sectors`);
+      throw new FlashError(
+        "FLASH_ALIGN",
+        `erase: 0x${addr.toString(16)}+${size} is not whole ${ss}-byte sectors`,
+      );
     }
     const op = this.beginWrite();
     const first = addr / ss;
     const count = size / ss;
     const badHit = [...Array(count).keys()].some((i) => this.isBad(first + i));
     if (badHit && this.badBehavior === "erase-error") {
-      throw new FlashError("FLASH_BAD_ERASE", `erase: a sector in 0x${addr.toString(16)}+${size} is worn out`);
+      throw new FlashError(
+        "FLASH_BAD_ERASE",
+        `erase: a sector in 0x${addr.toString(16)}+${size} is worn out`,
+      );
     }
     const tornFrom = op.torn ? this.rng.below(count) : count;
     for (let i = 0; i < count; i++) {
@@ -487,7 +530,7 @@ export class NorFlash {
     const ss = this.chip.sectorSize;
     if (addr === 0 && size === this.chip.size) return t.chipEraseUs;
     let us = 0;
-    for (let a = addr; a < addr + size; ) {
+    for (let a = addr; a < addr + size;) {
       const left = addr + size - a;
       if (t.block64EraseUs > 0 && a % 65536 === 0 && left >= 65536) {
         us += t.commandUs + t.block64EraseUs;
@@ -507,7 +550,8 @@ export class NorFlash {
   // ---- internals ---------------------------------------------------------------------------
 
   private alive(): void {
-    if (this.deadAt > 0) throw new PowerLoss(this.deadAt, `power is off (lost at write operation ${this.deadAt})`);
+    if (this.deadAt > 0)
+      throw new PowerLoss(this.deadAt, `power is off (lost at write operation ${this.deadAt})`);
   }
 
   private beginWrite(): { n: number; torn: boolean } {
@@ -539,7 +583,13 @@ export class NorFlash {
   }
 
   private range(addr: number, len: number, what: string): void {
-    if (!Number.isInteger(addr) || !Number.isInteger(len) || addr < 0 || len < 0 || addr + len > this.chip.size) {
+    if (
+      !Number.isInteger(addr) ||
+      !Number.isInteger(len) ||
+      addr < 0 ||
+      len < 0 ||
+      addr + len > this.chip.size
+    ) {
       throw new FlashError(
         "FLASH_RANGE",
         `${what}: 0x${addr.toString(16)}+${len} is outside the ${this.chip.size}-byte flash`,

@@ -45,9 +45,11 @@ export class PartitionBlockDevice implements BlockDevice {
     };
     if (blockSize % ss !== 0) bad(`block size ${blockSize} is not a multiple of the ${ss}-byte sector`);
     if (config.offset % ss !== 0) bad(`offset 0x${config.offset.toString(16)} is not sector aligned`);
-    if (config.size <= 0 || config.size % blockSize !== 0) bad(`size ${config.size} is not whole ${blockSize}-byte blocks`);
+    if (config.size <= 0 || config.size % blockSize !== 0)
+      bad(`size ${config.size} is not whole ${blockSize}-byte blocks`);
     if (config.offset + config.size > flash.size) bad(`ends past the ${flash.size}-byte flash`);
-    if (blockSize % readSize !== 0 || blockSize % progSize !== 0) bad("read/prog size must divide the block size");
+    if (blockSize % readSize !== 0 || blockSize % progSize !== 0)
+      bad("read/prog size must divide the block size");
     this.name = config.name;
     this.offset = config.offset;
     this.readOnly = config.readOnly ?? false;

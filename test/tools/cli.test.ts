@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { FlashbakError, FsError, PowerLoss } from "../../firmware-sim/errors.js";
+import { ExitCode, mapError } from "../../tools/exit-codes.js";
+import { runCli } from "./cli-harness.js";
+
+describe("flashbak CLI", () => {
+  it("--help lists the commands and the exit codes", async () => {
+    const r = await runCli(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/flashbak chips/);
+    expect(r.stdout).toMatch(/Exit codes/);
+  });
+
+  it("an unknown command is a usage error (exit 2), as JSON with --json", async () => {
+    const r = await runCli(["no-such-command"]);
+    expect(r.code).toBe(ExitCode.USAGE);
+    expect(r.stderr).toMatch(/Unknown argument|Unknown command/);
+    const j = await runCli(["no-such-command", "--json"]);
+    expect(j.code).toBe(ExitCode.USAGE);
+    expect(JSON.parse(j.stdout)).toMatchObject({ error: "USAGE" });
+  });
+
+  it("chips prints a table and JSON", async () => {
+    const r = await runCli(["chips"]);
+    expect(r.stdout).toMatch(/w25q64\s+W25Q64JV\s+8 MiB/);
+    const j = await runCli(["chips", "--json"]);
+    const list = JSON.parse(j.stdout) as Array<{ id: string; size: number }>;
+    expect(list.find((c) => c.id === "w25q128")?.size).toBe(16 << 20);
+  });
+});
+
+describe("error to exit-code mapping", () => {
+  it.each([
+    [new PowerLoss(5), ExitCode.POWER_LOSS],
+    [new FsError("NOENT", "x"), ExitCode.NOT_FOUND],
+    [new FsError("CORRUPT", "x"), ExitCode.CORRUPT],
+    [new FsError("NOSPC", "x"), ExitCode.NO_SPACE],
+    [new FsError("EXIST", "x"), ExitCode.USAGE],
+    [new FlashbakError("PKG_CORRUPT", "x"), ExitCode.CORRUPT],
+    [new FlashbakError("FLASH_BAD_PROG", "x"), ExitCode.DEVICE],
+    [new FlashbakError("SERIAL_TIMEOUT", "x"), ExitCode.DEVICE],
+    [new FlashbakError("BOARD_NOT_FOUND", "x"), ExitCode.NOT_FOUND],
+    [new TypeError("boom"), ExitCode.INTERNAL],
+  ])("%s -> %i", (err, code) => {
+    expect(mapError(err).exitCode).toBe(code);
+  });
+
+  it("keeps the hint in the text and the JSON", () => {
+    const m = mapError(
+      new FlashbakError("PKG_BOARD", "package is for ec600s", { hint: "use --board ec600s" }),
+    );
+    expect(m.text).toMatch(/hint: use --board ec600s/);
+    expect(m.json).toMatchObject({ error: "PKG_BOARD", hint: "use --board ec600s" });
+  });
+});
