@@ -1,0 +1,217 @@
+/**
+ * Decide what goes where in a merge, before any image is built: which project files land in
+ * `/usr` under which names, which are backed up to `/bak` (under `usr/...`, where the device's
+ * restore looks for them, `'/bak/' + name`), and the checksum.json entries with the device's
+ * file_crc32. Every bad-input class is refused here with a UsageError naming the file, so a
+ * failed merge never gets as far as writing anything.
+ */
+import { FlashbakError, UsageError } from "../errors.js";
+import type { BoardProfile } from "../module/boards.js";
+import type { ChecksumEntry } from "./device-json.js";
+import {
+  BACKUP_FLAG_FILE,
+  CHECKSUM_FILE,
+  CHECKSUM_READ_LIMIT,
+  encodeBackupFlag,
+  encodeChecksumJson,
+} from "./device-json.js";
+import { fileCrc32 } from "./file-crc32.js";
+import { compileGlob, matchesAny } from "./glob.js";
+import type { ProjectManifest } from "./manifest.js";
+import { MANIFEST_FILE } from "./manifest.js";
+
+/** One file of the project directory: its '/'-separated path relative to the project root. */
+export interface ProjectFile {
+  readonly path: string;
+  readonly data: Uint8Array;
+}
+
+/** A file to write into a file-system image, at an absolute path of that file system. */
+export interface ImageFile {
+  readonly path: string;
+  readonly data: Uint8Array;
+}
+
+export interface MergePlan {
+  /** Files of the customer_fs image (mounted at /usr), sorted by path. */
+  readonly usrFiles: readonly ImageFile[];
+  /** Files of the customer_backup_fs image (mounted at /bak), sorted by path. */
+  readonly bakFiles: readonly ImageFile[];
+  /** Entries of both checksum.json copies (empty when nothing is backed up). */
+  readonly checksum: readonly ChecksumEntry[];
+  /** Project paths that were backed up, in checksum order. */
+  readonly backedUp: readonly string[];
+}
+
+const utf8 = new TextEncoder();
+
+function byteCompare(a: string, b: string): number {
+  const x = utf8.encode(a);
+  const y = utf8.encode(b);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
+}
+
+/**
+ * Check a relative '/'-separated path: no absolute path, no '.' or '..' component, no empty
+ * component, no backslash (a Windows separator would become part of a name), every name at
+ * most `nameMax` UTF-8 bytes. Returns the path without a leading "./".
+ */
+export function checkRelativePath(path: string, nameMax: number, what: string): string {
+  const p = path.replace(/^\.\//, "");
+  const refuse = (why: string, hint: string): never => {
+    throw new UsageError(`${what} "${path}": ${why}`, hint, { path });
+  };
+  if (p.startsWith("/") || /^[A-Za-z]:/.test(p))
+    refuse("is an absolute path", "name files relative to the project root");
+  if (p.includes("\\")) refuse("contains a backslash", "use '/' to separate directories");
+  const parts = p.split("/");
+  for (const part of parts) {
+    if (part === "" || part === "." || part === "..") {
+      refuse("leaves the project or has an empty, '.' or '..' component", "paths must stay inside /usr");
+    }
+    const len = utf8.encode(part).length;
+    if (len > nameMax) {
+      refuse(`name "${part}" is ${len} bytes, over the board's name_max of ${nameMax}`, "shorten the name");
+    }
+  }
+  return p;
+}
+
+export interface PlanOptions {
+  readonly manifest: ProjectManifest;
+  /** More backup globs (`flashbak merge --backup`), added to the manifest's. */
+  readonly extraBackup?: readonly string[];
+}
+
+/** Build the plan, or throw a UsageError / MERGE_CHECKSUM_TOO_BIG naming what is wrong. */
+export function planMerge(board: BoardProfile, files: readonly ProjectFile[], opts: PlanOptions): MergePlan {
+  const nameMax = board.littlefs.nameMax;
+  const m = opts.manifest;
+  const exclude = m.exclude.map(compileGlob);
+  const backupGlobs = [...m.backup, ...(opts.extraBackup ?? [])].map(compileGlob);
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  for (const from of Object.keys(m.destinations)) {
+    if (!byPath.has(from)) {
+      throw new UsageError(
+        `${MANIFEST_FILE}: destinations: "${from}" is not a file of the project`,
+        undefined,
+        { path: from },
+      );
+    }
+  }
+  const included = files
+    .filter((f) => f.path !== MANIFEST_FILE && !matchesAny(exclude, f.path))
+    .map((f) => ({
+      ...f,
+      dest: checkRelativePath(m.destinations[f.path] ?? f.path, nameMax, "destination"),
+    }));
+  for (const f of included) checkRelativePath(f.path, nameMax, "project file");
+
+  const backedUp = included.filter((f) => matchesAny(backupGlobs, f.path));
+  for (const g of backupGlobs) {
+    if (!included.some((f) => g.test(f.path))) {
+      const excluded = files.some((f) => g.test(f.path));
+      throw new UsageError(
+        `backup pattern "${g.pattern}" matches ${excluded ? "only excluded files" : "no file of the project"}`,
+        "patterns are relative to the project directory, e.g. main.py, config/*.json, lib/**",
+        { pattern: g.pattern },
+      );
+    }
+  }
+  checkDestinations(included, new Set(backedUp.map((f) => f.path)));
+
+  const checksum: ChecksumEntry[] = [];
+  for (const f of [...backedUp].sort((a, b) => byteCompare(a.dest, b.dest))) {
+    const crc = fileCrc32(f.data);
+    if (crc === undefined) {
+      throw new UsageError(
+        `backed-up file "${f.path}" is empty: the device's file_crc32 returns None for empty files and would restore it on every boot`,
+        "give the file content or leave it out of the backup selection",
+        { path: f.path },
+      );
+    }
+    checksum.push({ name: `/usr/${f.dest}`, crc32: crc });
+  }
+  const usrFiles: ImageFile[] = included.map((f) => ({ path: `/${f.dest}`, data: f.data }));
+  const bakFiles: ImageFile[] = backedUp.map((f) => ({ path: `/usr/${f.dest}`, data: f.data }));
+  if (checksum.length > 0) {
+    const json = encodeChecksumJson(checksum);
+    if (json.length > CHECKSUM_READ_LIMIT) {
+      throw new FlashbakError(
+        "MERGE_CHECKSUM_TOO_BIG",
+        `checksum.json would be ${json.length} bytes for ${checksum.length} backed-up files; the device reads only ${CHECKSUM_READ_LIMIT} and would then restore nothing`,
+        { hint: "back up fewer files (roughly 250-300 fit), or shorter paths" },
+      );
+    }
+    usrFiles.push({ path: `/${CHECKSUM_FILE}`, data: json });
+    bakFiles.push({ path: `/${CHECKSUM_FILE}`, data: json });
+    bakFiles.push({ path: `/${BACKUP_FLAG_FILE}`, data: encodeBackupFlag(true) });
+  }
+  const sort = (a: ImageFile, b: ImageFile): number => byteCompare(a.path, b.path);
+  return {
+    usrFiles: usrFiles.sort(sort),
+    bakFiles: bakFiles.sort(sort),
+    checksum,
+    backedUp: checksum.map((c) => backedUp.find((f) => `/usr/${f.dest}` === c.name)!.path),
+  };
+}
+
+/**
+ * Refuse two files with one destination, a file where another needs a directory, a project
+ * file where the merge writes checksum.json, and backed-up names differing only in case (the
+ * device matches checksum.json names case-insensitively).
+ */
+function checkDestinations(
+  files: readonly { path: string; dest: string }[],
+  backedUp: ReadonlySet<string>,
+): void {
+  const backup = backedUp.size > 0;
+  const seen = new Map<string, string>();
+  const dup = (dest: string, a: string, b: string): never => {
+    throw new UsageError(
+      `duplicate destination /usr/${dest}: ${a} and ${b}`,
+      "give each file its own destination",
+      {
+        destination: `/usr/${dest}`,
+      },
+    );
+  };
+  if (backup) seen.set(CHECKSUM_FILE, "the generated checksum.json");
+  for (const f of files) {
+    const prev = seen.get(f.dest);
+    if (prev !== undefined) dup(f.dest, prev, f.path);
+    seen.set(f.dest, f.path);
+  }
+  for (const f of files) {
+    const parts = f.dest.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join("/");
+      const clash = seen.get(dir);
+      if (clash !== undefined) {
+        throw new UsageError(
+          `duplicate destination /usr/${dir}: file ${clash} and directory of ${f.path}`,
+          undefined,
+          {
+            destination: `/usr/${dir}`,
+          },
+        );
+      }
+    }
+  }
+  if (!backup) return;
+  const lower = new Map<string, string>();
+  for (const f of files.filter((x) => backedUp.has(x.path))) {
+    const key = f.dest.toLowerCase();
+    const prev = lower.get(key);
+    if (prev !== undefined) {
+      throw new UsageError(
+        `duplicate destination /usr/${key} ignoring case: ${prev} and ${f.path}; the device matches checksum.json names case-insensitively`,
+        "rename one of the files",
+        { destination: `/usr/${key}` },
+      );
+    }
+    lower.set(key, f.path);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Host file helpers for the package commands: read an input file with typed errors, and write
+ * outputs atomically (temporary file in the same directory, fsync, rename), so a failed or
+ * interrupted command never leaves a half-written package, flash image or extract behind.
+ */
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { FlashbakError } from "../../firmware-sim/errors.js";
+
+function errno(e: unknown): string | undefined {
+  return typeof e === "object" && e !== null && "code" in e
+    ? String((e as { code: unknown }).code)
+    : undefined;
+}
+
+/** Read a whole file; a missing file is FILE_NOT_FOUND (exit 4), other failures FILE_IO (exit 7). */
+export function readInput(path: string, what: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    const code = errno(e);
+    if (code === "ENOENT") {
+      throw new FlashbakError("FILE_NOT_FOUND", `${what} ${path} does not exist`, {
+        hint: "check the path",
+        cause: e,
+      });
+    }
+    if (code === "EISDIR") {
+      throw new FlashbakError("USAGE", `${what} ${path} is a directory, not a file`, { cause: e });
+    }
+    throw new FlashbakError("DEVICE_FILE_IO", `cannot read ${what} ${path}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+}
+
+let counter = 0;
+
+/**
+ * Write `data` to `path` atomically: the bytes go to a temporary file beside it, are flushed
+ * to disk, then renamed over `path`. On any failure the temporary file is removed and `path`
+ * is untouched. Creates the parent directory when missing.
+ */
+export function writeFileAtomic(path: string, data: Uint8Array): void {
+  const dir = dirname(path);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new FlashbakError("DEVICE_FILE_IO", `cannot create directory ${dir}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${counter++}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, "wx");
+    let off = 0;
+    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(tmp, { force: true });
+    if (errno(e) === "EISDIR")
+      throw new FlashbakError("USAGE", `output ${path} is a directory`, { cause: e });
+    throw new FlashbakError("DEVICE_FILE_IO", `cannot write ${path}: ${(e as Error).message}`, { cause: e });
+  }
+}
