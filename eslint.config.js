@@ -14,6 +14,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JavaScript entry points run on Node.
+    files: ["**/*.js"],
+    languageOptions: { globals: { process: "readonly", URL: "readonly", console: "readonly" } },
+  },
+  {
     files: ["firmware-sim/**/*.ts"],
     rules: {
       // The simulator core is host-independent: no console, no process, no real timers.
