@@ -1,0 +1,79 @@
+/**
+ * A small descriptor the flasher writes at the start of the `firmware` partition, so that a
+ * flash image says which firmware it runs: the board it was built for, the package name and
+ * version, and the boot-time restore mode the firmware package chose (DESIGN.md "Module and
+ * boot": `faithful` unless the package says `hardened`).
+ *
+ * Layout (little-endian): "FBFW" | u8 version 1 | u8[3] 0xff | u32 JSON length | JSON (UTF-8)
+ * | u32 CRC-32 of everything before it. Anything else there (a blank partition, a real firmware
+ * image) means "no descriptor": the module falls back to the board's default mode.
+ */
+import type { NorFlash } from "../flash/nor-flash.js";
+import type { BoardProfile } from "./boards.js";
+import { crc32 } from "./device-crc32.js";
+import { partitionDevice, partitionOfType } from "./flash-map.js";
+import type { RestoreMode } from "./restore-policy.js";
+
+export interface FirmwareInfo {
+  /** Board id the package targets. */
+  board: string;
+  /** Restore mode the package chose for the boot-time backup check. */
+  restoreMode: RestoreMode;
+  /** Package name and version, when flashed from a package. */
+  name?: string;
+  version?: string;
+}
+
+const MAGIC = [0x46, 0x42, 0x46, 0x57];
+const HEAD = 12;
+
+export function encodeFirmwareInfo(info: FirmwareInfo): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(info));
+  const out = new Uint8Array(HEAD + json.length + 4).fill(0xff);
+  out.set(MAGIC, 0);
+  out[4] = 1;
+  const v = new DataView(out.buffer);
+  v.setUint32(8, json.length, true);
+  out.set(json, HEAD);
+  v.setUint32(HEAD + json.length, crc32(out.subarray(0, HEAD + json.length)), true);
+  return out;
+}
+
+/** The descriptor on the flash, or undefined when there is none (or it is damaged). */
+export function readFirmwareInfo(flash: NorFlash, board: BoardProfile): FirmwareInfo | undefined {
+  const part = partitionOfType(board, "firmware");
+  if (part === undefined) return undefined;
+  const bd = partitionDevice(flash, board, part.name);
+  const head = new Uint8Array(HEAD);
+  bd.read(0, 0, head);
+  if (!MAGIC.every((b, i) => head[i] === b) || head[4] !== 1) return undefined;
+  const len = new DataView(head.buffer).getUint32(8, true);
+  if (len > bd.geometry.blockSize - HEAD - 4) return undefined;
+  const all = new Uint8Array(HEAD + len + 4);
+  bd.read(0, 0, all);
+  const v = new DataView(all.buffer);
+  if (v.getUint32(HEAD + len, true) !== crc32(all.subarray(0, HEAD + len))) return undefined;
+  try {
+    const info = JSON.parse(
+      new TextDecoder().decode(all.subarray(HEAD, HEAD + len)),
+    ) as Partial<FirmwareInfo>;
+    if (
+      typeof info.board !== "string" ||
+      (info.restoreMode !== "faithful" && info.restoreMode !== "hardened")
+    ) {
+      return undefined;
+    }
+    return info as FirmwareInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The flasher's write of the descriptor: erase the partition's first block, program it. */
+export function writeFirmwareInfo(flash: NorFlash, board: BoardProfile, info: FirmwareInfo): void {
+  const part = partitionOfType(board, "firmware");
+  if (part === undefined) return;
+  const bd = partitionDevice(flash, board, part.name, { writable: true });
+  bd.erase(0);
+  bd.prog(0, 0, encodeFirmwareInfo(info));
+}
