@@ -1,0 +1,278 @@
+/**
+ * The caching block-device layer of lfs.c (`lfs_bd_read/cmp/crc/prog/flush/sync/erase`): one read
+ * cache and one program cache (plus each file's own cache), so metadata scans read whole cache
+ * lines and commits program whole prog units. The program cache starts filled with 0xff, which
+ * is why commit padding reads back as 0xff whatever the erase value.
+ *
+ * Device failures become littlefs codes here: a bad block (`FLASH_BAD_*`, `BD_*` codes) is
+ * CORRUPT, which makes the callers relocate, exactly like a C driver returning LFS_ERR_CORRUPT.
+ * A `PowerLoss` is never caught.
+ */
+import { FlashbakError, LfsErrno, isPowerLoss } from "../errors.js";
+import { lfsCrc } from "./crc.js";
+import type { Cache, Lfs } from "./state.js";
+import { BLOCK_INLINE, BLOCK_NULL, CMP_EQ, CMP_GT, CMP_LT, alignDown, alignUp } from "./tag.js";
+
+export const ERR = LfsErrno;
+
+/** Map a block-device exception to a littlefs error code, rethrowing what is not ours to handle. */
+export function bdErrorCode(e: unknown): number {
+  if (isPowerLoss(e)) throw e;
+  if (e instanceof FlashbakError) {
+    if (e.code === "BD_READ_ONLY") return ERR.EROFS;
+    if (/^(FLASH_BAD|BD_)/.test(e.code)) return ERR.CORRUPT;
+    if (/^FLASH_/.test(e.code)) return ERR.IO;
+  }
+  throw e;
+}
+
+export function cacheDrop(c: Cache): void {
+  c.block = BLOCK_NULL;
+}
+
+export function cacheZero(c: Cache): void {
+  c.buffer.fill(0xff);
+  c.block = BLOCK_NULL;
+}
+
+function devRead(lfs: Lfs, block: number, off: number, into: Uint8Array): number {
+  try {
+    lfs.bd.read(block, off, into);
+    return 0;
+  } catch (e) {
+    return bdErrorCode(e);
+  }
+}
+
+/** A contiguous run of cached bytes: buffer[start .. start+len). */
+export interface Window {
+  buf: Uint8Array;
+  start: number;
+  len: number;
+}
+
+const win: Window = { buf: new Uint8Array(0), start: 0, len: 0 };
+
+/**
+ * Make the bytes at (block, off) available from the program or read cache, loading the read cache
+ * (aligned to read_size, `hint` bytes ahead) when needed. Returns 0 and fills `win`, or an error.
+ * This is lfs_bd_read without the copy and without the cache bypass.
+ */
+function window(
+  lfs: Lfs,
+  pcache: Cache | null,
+  rcache: Cache,
+  hint: number,
+  block: number,
+  off: number,
+  size: number,
+): number {
+  const cfg = lfs.cfg;
+  for (;;) {
+    let limit = size;
+    if (pcache !== null && block === pcache.block && off < pcache.off + pcache.size) {
+      if (off >= pcache.off) {
+        win.buf = pcache.buffer;
+        win.start = off - pcache.off;
+        win.len = Math.min(limit, pcache.size - (off - pcache.off));
+        return 0;
+      }
+      limit = Math.min(limit, pcache.off - off);
+    }
+    if (block === rcache.block && off < rcache.off + rcache.size) {
+      if (off >= rcache.off) {
+        win.buf = rcache.buffer;
+        win.start = off - rcache.off;
+        win.len = Math.min(limit, rcache.size - (off - rcache.off));
+        return 0;
+      }
+      limit = Math.min(limit, rcache.off - off);
+    }
+    rcache.block = block;
+    rcache.off = alignDown(off, cfg.readSize);
+    rcache.size = Math.min(
+      Math.min(alignUp(off + hint, cfg.readSize), cfg.blockSize) - rcache.off,
+      cfg.cacheSize,
+    );
+    const err = devRead(lfs, block, rcache.off, rcache.buffer.subarray(0, rcache.size));
+    if (err) {
+      cacheDrop(rcache);
+      return err;
+    }
+  }
+}
+
+function checkRange(lfs: Lfs, block: number, off: number, size: number): boolean {
+  return (
+    off + size <= lfs.cfg.blockSize && !(lfs.blockCount && block >= lfs.blockCount) && block !== BLOCK_INLINE
+  );
+}
+
+/** lfs_bd_read: copy `size` bytes at (block, off) into out[outOff..]. */
+export function bdRead(
+  lfs: Lfs,
+  pcache: Cache | null,
+  rcache: Cache,
+  hint: number,
+  block: number,
+  off: number,
+  out: Uint8Array,
+  outOff: number,
+  size: number,
+): number {
+  if (!checkRange(lfs, block, off, size)) return ERR.CORRUPT;
+  const rs = lfs.cfg.readSize;
+  while (size > 0) {
+    const inP =
+      pcache !== null && block === pcache.block && off >= pcache.off && off < pcache.off + pcache.size;
+    const inR = block === rcache.block && off >= rcache.off && off < rcache.off + rcache.size;
+    if (!inP && !inR && size >= hint && off % rs === 0 && size >= rs) {
+      // bypass the cache for big aligned reads, stopping below any cached region
+      let diff = size;
+      if (pcache !== null && block === pcache.block && off < pcache.off)
+        diff = Math.min(diff, pcache.off - off);
+      if (block === rcache.block && off < rcache.off) diff = Math.min(diff, rcache.off - off);
+      diff = alignDown(diff, rs);
+      if (diff > 0) {
+        const err = devRead(lfs, block, off, out.subarray(outOff, outOff + diff));
+        if (err) return err;
+        outOff += diff;
+        off += diff;
+        size -= diff;
+        continue;
+      }
+    }
+    const err = window(lfs, pcache, rcache, hint, block, off, size);
+    if (err) return err;
+    out.set(win.buf.subarray(win.start, win.start + win.len), outOff);
+    outOff += win.len;
+    off += win.len;
+    size -= win.len;
+  }
+  return 0;
+}
+
+/** lfs_bd_cmp: compare disk bytes with data; CMP_EQ/LT/GT or an error. */
+export function bdCmp(
+  lfs: Lfs,
+  pcache: Cache | null,
+  rcache: Cache,
+  hint: number,
+  block: number,
+  off: number,
+  data: Uint8Array,
+  dataOff: number,
+  size: number,
+): number {
+  if (!checkRange(lfs, block, off, size)) return ERR.CORRUPT;
+  let i = 0;
+  while (i < size) {
+    const err = window(lfs, pcache, rcache, hint - i, block, off + i, size - i);
+    if (err) return err;
+    const { buf, start, len } = win;
+    for (let k = 0; k < len; k++) {
+      const a = buf[start + k]!;
+      const b = data[dataOff + i + k]!;
+      if (a !== b) return a < b ? CMP_LT : CMP_GT;
+    }
+    i += len;
+  }
+  return CMP_EQ;
+}
+
+/** lfs_bd_crc: continue crc over disk bytes. Returns [err, crc]. */
+export function bdCrc(
+  lfs: Lfs,
+  pcache: Cache | null,
+  rcache: Cache,
+  hint: number,
+  block: number,
+  off: number,
+  size: number,
+  crc: number,
+): [number, number] {
+  if (!checkRange(lfs, block, off, size)) return [ERR.CORRUPT, crc];
+  let i = 0;
+  while (i < size) {
+    const err = window(lfs, pcache, rcache, hint - i, block, off + i, size - i);
+    if (err) return [err, crc];
+    crc = lfsCrc(crc, win.buf, win.start, win.len);
+    i += win.len;
+  }
+  return [0, crc];
+}
+
+/** lfs_bd_flush: program the dirty program cache (prog-aligned), optionally reading it back. */
+export function bdFlush(lfs: Lfs, pcache: Cache, rcache: Cache, validate: boolean): number {
+  if (pcache.block !== BLOCK_NULL && pcache.block !== BLOCK_INLINE) {
+    const diff = alignUp(pcache.size, lfs.cfg.progSize);
+    try {
+      lfs.bd.prog(pcache.block, pcache.off, pcache.buffer.subarray(0, diff));
+    } catch (e) {
+      return bdErrorCode(e);
+    }
+    if (validate) {
+      cacheDrop(rcache);
+      const res = bdCmp(lfs, null, rcache, diff, pcache.block, pcache.off, pcache.buffer, 0, diff);
+      if (res < 0) return res;
+      if (res !== CMP_EQ) return ERR.CORRUPT;
+    }
+    cacheZero(pcache);
+  }
+  return 0;
+}
+
+export function bdSync(lfs: Lfs, pcache: Cache, rcache: Cache, validate: boolean): number {
+  cacheDrop(rcache);
+  const err = bdFlush(lfs, pcache, rcache, validate);
+  if (err) return err;
+  try {
+    lfs.bd.sync();
+    return 0;
+  } catch (e) {
+    return bdErrorCode(e);
+  }
+}
+
+/** lfs_bd_prog: buffer data into the program cache, flushing whenever it fills. */
+export function bdProg(
+  lfs: Lfs,
+  pcache: Cache,
+  rcache: Cache,
+  validate: boolean,
+  block: number,
+  off: number,
+  data: Uint8Array,
+  dataOff: number,
+  size: number,
+): number {
+  const cs = lfs.cfg.cacheSize;
+  while (size > 0) {
+    if (block === pcache.block && off >= pcache.off && off < pcache.off + cs) {
+      const diff = Math.min(size, cs - (off - pcache.off));
+      pcache.buffer.set(data.subarray(dataOff, dataOff + diff), off - pcache.off);
+      dataOff += diff;
+      off += diff;
+      size -= diff;
+      pcache.size = Math.max(pcache.size, off - pcache.off);
+      if (pcache.size === cs) {
+        const err = bdFlush(lfs, pcache, rcache, validate);
+        if (err) return err;
+      }
+      continue;
+    }
+    pcache.block = block;
+    pcache.off = alignDown(off, lfs.cfg.progSize);
+    pcache.size = 0;
+  }
+  return 0;
+}
+
+export function bdErase(lfs: Lfs, block: number): number {
+  try {
+    lfs.bd.erase(block);
+    return 0;
+  } catch (e) {
+    return bdErrorCode(e);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * lfs_fs_traverse: every block in use (both blocks of every mdir on the tail list, every CTZ
+ * list, directory pairs when orphans count, and the blocks of open files), with Brent cycle
+ * detection on the tail list. The allocator and lfs_fs_size are built on it.
+ */
+import { ERR } from "./bd-cache.js";
+import { ctzTraverse } from "./ctz.js";
+import { dirFetch, dirGet } from "./mdir-fetch.js";
+import { makeCycleDetector } from "./orphans.js";
+import { F_DIRTY, F_INLINE, F_WRITING, type FileState, type Lfs, newMdir } from "./state.js";
+import {
+  TYPE_CTZSTRUCT,
+  TYPE_DIRSTRUCT,
+  TYPE_REG,
+  TYPE_STRUCT,
+  mktag,
+  pairIsNull,
+  readLe32,
+  tagType3,
+} from "./tag.js";
+
+export function fsTraverse(lfs: Lfs, cb: (block: number) => number, includeOrphans: boolean): number {
+  const dir = newMdir();
+  dir.tail = [0, 1];
+  const cycle = makeCycleDetector();
+  const ctz = new Uint8Array(8);
+  while (!pairIsNull(dir.tail)) {
+    if (cycle(dir.tail)) return ERR.CORRUPT;
+    for (let i = 0; i < 2; i++) {
+      const err = cb(dir.tail[i]!);
+      if (err) return err;
+    }
+    let err = dirFetch(lfs, dir, [dir.tail[0], dir.tail[1]]);
+    if (err) return err;
+    for (let id = 0; id < dir.count; id++) {
+      const tag = dirGet(lfs, dir, mktag(0x700, 0x3ff, 0), mktag(TYPE_STRUCT, id, 8), ctz);
+      if (tag < 0) {
+        if (tag === ERR.NOENT) continue;
+        return tag;
+      }
+      if (tagType3(tag) === TYPE_CTZSTRUCT) {
+        err = ctzTraverse(lfs, null, lfs.rcache, readLe32(ctz, 0), readLe32(ctz, 4), cb);
+        if (err) return err;
+      } else if (includeOrphans && tagType3(tag) === TYPE_DIRSTRUCT) {
+        for (let i = 0; i < 2; i++) {
+          err = cb(readLe32(ctz, 4 * i));
+          if (err) return err;
+        }
+      }
+    }
+  }
+  for (const e of lfs.mlist) {
+    if (e.type !== TYPE_REG) continue;
+    const f = e as FileState;
+    if (f.flags & F_DIRTY && !(f.flags & F_INLINE)) {
+      const err = ctzTraverse(lfs, f.cache, lfs.rcache, f.ctz.head, f.ctz.size, cb);
+      if (err) return err;
+    }
+    if (f.flags & F_WRITING && !(f.flags & F_INLINE)) {
+      const err = ctzTraverse(lfs, f.cache, lfs.rcache, f.block, f.pos, cb);
+      if (err) return err;
+    }
+  }
+  return 0;
+}
+
+/** lfs_fs_size: blocks in use (an estimate: shared CTZ blocks count twice). */
+export function fsSize(lfs: Lfs): number {
+  let size = 0;
+  const err = fsTraverse(
+    lfs,
+    () => {
+      size += 1;
+      return 0;
+    },
+    false,
+  );
+  return err ? err : size;
+}

@@ -1,0 +1,429 @@
+/**
+ * Reading metadata pairs (lfs.c `lfs_dir_fetchmatch`, `lfs_dir_getslice`, `lfs_dir_getread`,
+ * `lfs_dir_getinfo`, `lfs_dir_find`): pick the newer block of a pair, replay its commit log,
+ * verify every commit CRC, and look entries up by walking the log backwards.
+ */
+import { ERR, bdCmp, bdCrc, bdRead } from "./bd-cache.js";
+import { lfsCrcWord } from "./crc.js";
+import type { Cache, DiskOff, GState, Lfs, MDir } from "./state.js";
+import {
+  BLOCK_INLINE,
+  BLOCK_NULL,
+  CMP_EQ,
+  CMP_GT,
+  CMP_LT,
+  TYPE_CCRC,
+  TYPE_CREATE,
+  TYPE_CTZSTRUCT,
+  TYPE_DELETE,
+  TYPE_DIR,
+  TYPE_FCRC,
+  TYPE_INLINESTRUCT,
+  TYPE_MOVESTATE,
+  TYPE_NAME,
+  TYPE_SPLICE,
+  TYPE_STRUCT,
+  TYPE_TAIL,
+  mktag,
+  readBe32,
+  readLe32,
+  seqCmp,
+  tagAddId,
+  tagChunk,
+  tagDsize,
+  tagId,
+  tagIsDelete,
+  tagIsValid,
+  tagSize,
+  tagSplice,
+  tagType1,
+  tagType2,
+  tagType3,
+  type Pair,
+  alignDown,
+  alignUp,
+  pairCmp,
+} from "./tag.js";
+
+/** A fetch callback: compare the entry at `disk` and return CMP_EQ/LT/GT or an error. */
+export type FetchMatch = (tag: number, disk: DiskOff) => number;
+
+const scratch = new Uint8Array(12);
+
+function hasMoveHere(g: GState, pair: Readonly<Pair>): boolean {
+  return tagType1(g.tag) !== 0 && pairCmp(g.pair, pair) === 0;
+}
+
+/**
+ * lfs_dir_fetchmatch. Fills `dir` from `pair`; while scanning, finds the best tag matching
+ * (fmask, ftag) for which `cb` says EQ. Returns that tag, 0 or NOENT when absent, or an error.
+ * `idOut.id` receives the id a new entry with that name would take (sorted insertion).
+ */
+export function dirFetchMatch(
+  lfs: Lfs,
+  dir: MDir,
+  pair: Readonly<Pair>,
+  fmask: number,
+  ftag: number,
+  idOut: { id: number } | null,
+  cb: FetchMatch | null,
+): number {
+  let besttag = 0xffffffff;
+  if (lfs.blockCount && (pair[0] >= lfs.blockCount || pair[1] >= lfs.blockCount)) return ERR.CORRUPT;
+  const bs = lfs.cfg.blockSize;
+
+  const revs = [0, 0];
+  let r = 0;
+  for (let i = 0; i < 2; i++) {
+    const err = bdRead(lfs, null, lfs.rcache, 4, pair[i]!, 0, scratch, 0, 4);
+    revs[i] = readLe32(scratch, 0);
+    if (err && err !== ERR.CORRUPT) return err;
+    if (err !== ERR.CORRUPT && seqCmp(revs[i]!, revs[(i + 1) % 2]!) > 0) r = i;
+  }
+  const p0 = pair[r]!;
+  const p1 = pair[(r + 1) % 2]!;
+  dir.pair = [p0, p1];
+  dir.rev = revs[r]!;
+  dir.off = 0;
+
+  for (let i = 0; i < 2; i++) {
+    let off = 0;
+    let ptag = 0xffffffff;
+    let tempcount = 0;
+    let temptail0 = BLOCK_NULL;
+    let temptail1 = BLOCK_NULL;
+    let tempsplit = false;
+    let tempbesttag = besttag;
+    let maybeerased = false;
+    let hasfcrc = false;
+    let fcrcSize = 0;
+    let fcrcCrc = 0;
+    let crc = lfsCrcWord(0xffffffff, dir.rev);
+    const blk = dir.pair[0];
+
+    for (;;) {
+      off += tagDsize(ptag);
+      let err = bdRead(lfs, null, lfs.rcache, bs, blk, off, scratch, 0, 4);
+      if (err) {
+        if (err === ERR.CORRUPT) break;
+        return err;
+      }
+      crc = lfsCrcWord(
+        crc,
+        (scratch[0]! | (scratch[1]! << 8) | (scratch[2]! << 16) | (scratch[3]! << 24)) >>> 0,
+      );
+      const tag = (readBe32(scratch, 0) ^ ptag) >>> 0;
+
+      if (!tagIsValid(tag)) {
+        maybeerased = tagType2(ptag) === TYPE_CCRC;
+        break;
+      } else if (off + tagDsize(tag) > bs) {
+        break;
+      }
+      ptag = tag;
+
+      if (tagType2(tag) === TYPE_CCRC) {
+        err = bdRead(lfs, null, lfs.rcache, bs, blk, off + 4, scratch, 0, 4);
+        if (err) {
+          if (err === ERR.CORRUPT) break;
+          return err;
+        }
+        const dcrc = readLe32(scratch, 0);
+        if (crc !== dcrc) break;
+        ptag = (ptag ^ ((tagChunk(tag) & 1) << 31)) >>> 0;
+        lfs.seed = lfsCrcWord(lfs.seed, crc);
+        besttag = tempbesttag;
+        dir.off = off + tagDsize(tag);
+        dir.etag = ptag;
+        dir.count = tempcount;
+        dir.tail = [temptail0, temptail1];
+        dir.split = tempsplit;
+        crc = 0xffffffff;
+        continue;
+      }
+
+      const res = bdCrc(lfs, null, lfs.rcache, bs, blk, off + 4, tagDsize(tag) - 4, crc);
+      if (res[0]) {
+        if (res[0] === ERR.CORRUPT) break;
+        return res[0];
+      }
+      crc = res[1];
+
+      if (tagType1(tag) === TYPE_NAME) {
+        if (tagId(tag) >= tempcount) tempcount = tagId(tag) + 1;
+      } else if (tagType1(tag) === TYPE_SPLICE) {
+        tempcount = (tempcount + tagSplice(tag)) & 0xffff;
+        if (tag === (mktag(TYPE_DELETE, 0, 0) | (mktag(0, 0x3ff, 0) & tempbesttag)) >>> 0) {
+          tempbesttag = (tempbesttag | 0x80000000) >>> 0;
+        } else if (tempbesttag !== 0xffffffff && tagId(tag) <= tagId(tempbesttag)) {
+          tempbesttag = tagAddId(tempbesttag, tagSplice(tag));
+        }
+      } else if (tagType1(tag) === TYPE_TAIL) {
+        tempsplit = (tagChunk(tag) & 1) === 1;
+        err = bdRead(lfs, null, lfs.rcache, bs, blk, off + 4, scratch, 0, 8);
+        if (err) {
+          if (err === ERR.CORRUPT) break;
+          return err;
+        }
+        temptail0 = readLe32(scratch, 0);
+        temptail1 = readLe32(scratch, 4);
+      } else if (tagType3(tag) === TYPE_FCRC) {
+        err = bdRead(lfs, null, lfs.rcache, bs, blk, off + 4, scratch, 0, 8);
+        if (err && err !== ERR.CORRUPT) return err;
+        fcrcSize = readLe32(scratch, 0);
+        fcrcCrc = readLe32(scratch, 4);
+        hasfcrc = true;
+      }
+
+      if (cb !== null && (fmask & tag) >>> 0 === (fmask & ftag) >>> 0) {
+        const r2 = cb(tag, { kind: "disk", block: blk, off: off + 4 });
+        if (r2 < 0) {
+          if (r2 === ERR.CORRUPT) break;
+          return r2;
+        }
+        if (r2 === CMP_EQ) {
+          tempbesttag = tag;
+        } else if ((mktag(0x7ff, 0x3ff, 0) & tag) >>> 0 === (mktag(0x7ff, 0x3ff, 0) & tempbesttag) >>> 0) {
+          tempbesttag = 0xffffffff;
+        } else if (r2 === CMP_GT && tagId(tag) <= tagId(tempbesttag)) {
+          tempbesttag = (tag | 0x80000000) >>> 0;
+        }
+      }
+    }
+
+    if (dir.off === 0) {
+      dir.pair = [dir.pair[1], dir.pair[0]];
+      dir.rev = revs[(r + 1) % 2]!;
+      continue;
+    }
+
+    dir.erased = false;
+    if (maybeerased && dir.off % lfs.cfg.progSize === 0) {
+      if (lfs.cfg.diskVersion < 0x00020001) {
+        // a 2.0 writer has no FCRC: treat the rest as erased, as LFS_MULTIVERSION does
+        dir.erased = true;
+      } else if (hasfcrc) {
+        const [err, fc] = bdCrc(lfs, null, lfs.rcache, bs, dir.pair[0], dir.off, fcrcSize, 0xffffffff);
+        if (err && err !== ERR.CORRUPT) return err;
+        dir.erased = fc === fcrcCrc;
+      }
+    }
+
+    if (hasMoveHere(lfs.gdisk, dir.pair)) {
+      if (tagId(lfs.gdisk.tag) === tagId(besttag)) {
+        besttag = (besttag | 0x80000000) >>> 0;
+      } else if (besttag !== 0xffffffff && tagId(lfs.gdisk.tag) < tagId(besttag)) {
+        besttag = tagAddId(besttag, -1);
+      }
+    }
+
+    if (idOut !== null) idOut.id = Math.min(tagId(besttag), dir.count);
+    if (tagIsValid(besttag)) return besttag;
+    if (tagId(besttag) < dir.count) return ERR.NOENT;
+    return 0;
+  }
+  return ERR.CORRUPT;
+}
+
+export function dirFetch(lfs: Lfs, dir: MDir, pair: Readonly<Pair>): number {
+  const res = dirFetchMatch(lfs, dir, pair, 0xffffffff, 0xffffffff, null, null);
+  return res < 0 ? res : 0;
+}
+
+/**
+ * lfs_dir_getslice: newest (gmask, gtag) entry of the fetched mdir; copies gsize bytes of its
+ * payload from goff into out (zero-filling the rest). Returns the tag (id adjusted) or an error.
+ */
+export function dirGetSlice(
+  lfs: Lfs,
+  dir: MDir,
+  gmask: number,
+  gtag: number,
+  goff: number,
+  out: Uint8Array | null,
+  outOff: number,
+  gsize: number,
+): number {
+  let off = dir.off;
+  let ntag = dir.etag;
+  let gdiff = 0;
+  if (hasMoveHere(lfs.gdisk, dir.pair) && tagId(gmask) !== 0 && tagId(lfs.gdisk.tag) <= tagId(gtag)) {
+    gdiff -= 1;
+  }
+  while (off >= 4 + tagDsize(ntag)) {
+    off -= tagDsize(ntag);
+    const tag = ntag;
+    const err = bdRead(lfs, null, lfs.rcache, 4, dir.pair[0], off, scratch, 0, 4);
+    if (err) return err;
+    ntag = ((readBe32(scratch, 0) ^ tag) & 0x7fffffff) >>> 0;
+
+    const want = tagAddId(gtag, -gdiff);
+    if (tagId(gmask) !== 0 && tagType1(tag) === TYPE_SPLICE && tagId(tag) <= tagId(want)) {
+      if (tag === (mktag(TYPE_CREATE, 0, 0) | (mktag(0, 0x3ff, 0) & want)) >>> 0) return ERR.NOENT;
+      gdiff += tagSplice(tag);
+    }
+    if ((gmask & tag) >>> 0 === (gmask & tagAddId(gtag, -gdiff)) >>> 0) {
+      if (tagIsDelete(tag)) return ERR.NOENT;
+      const diff = Math.min(tagSize(tag), gsize);
+      if (out !== null) {
+        const e2 = bdRead(lfs, null, lfs.rcache, diff, dir.pair[0], off + 4 + goff, out, outOff, diff);
+        if (e2) return e2;
+        out.fill(0, outOff + diff, outOff + gsize);
+      }
+      return tagAddId(tag, gdiff);
+    }
+  }
+  return ERR.NOENT;
+}
+
+export function dirGet(lfs: Lfs, dir: MDir, gmask: number, gtag: number, out: Uint8Array | null): number {
+  return dirGetSlice(lfs, dir, gmask, gtag, 0, out, 0, tagSize(gtag));
+}
+
+/** lfs_dir_getread: cached reads of an inline file's payload (cache block = BLOCK_INLINE). */
+export function dirGetRead(
+  lfs: Lfs,
+  dir: MDir,
+  pcache: Cache | null,
+  rcache: Cache,
+  hint: number,
+  gmask: number,
+  gtag: number,
+  off: number,
+  out: Uint8Array,
+  outOff: number,
+  size: number,
+): number {
+  if (off + size > lfs.cfg.blockSize) return ERR.CORRUPT;
+  while (size > 0) {
+    let diff = size;
+    if (pcache !== null && pcache.block === BLOCK_INLINE && off < pcache.off + pcache.size) {
+      if (off >= pcache.off) {
+        diff = Math.min(diff, pcache.size - (off - pcache.off));
+        out.set(pcache.buffer.subarray(off - pcache.off, off - pcache.off + diff), outOff);
+        outOff += diff;
+        off += diff;
+        size -= diff;
+        continue;
+      }
+      diff = Math.min(diff, pcache.off - off);
+    }
+    if (rcache.block === BLOCK_INLINE && off < rcache.off + rcache.size) {
+      if (off >= rcache.off) {
+        diff = Math.min(diff, rcache.size - (off - rcache.off));
+        out.set(rcache.buffer.subarray(off - rcache.off, off - rcache.off + diff), outOff);
+        outOff += diff;
+        off += diff;
+        size -= diff;
+        continue;
+      }
+    }
+    rcache.block = BLOCK_INLINE;
+    rcache.off = alignDown(off, lfs.cfg.readSize);
+    rcache.size = Math.min(alignUp(off + hint, lfs.cfg.readSize), lfs.cfg.cacheSize);
+    const err = dirGetSlice(lfs, dir, gmask, gtag, rcache.off, rcache.buffer, 0, rcache.size);
+    if (err < 0) {
+      rcache.block = BLOCK_NULL;
+      return err;
+    }
+  }
+  return 0;
+}
+
+/** XOR this mdir's MOVESTATE delta into `g`. */
+export function dirGetGState(lfs: Lfs, dir: MDir, g: GState): number {
+  const buf = new Uint8Array(12);
+  const res = dirGet(lfs, dir, mktag(0x7ff, 0, 0), mktag(TYPE_MOVESTATE, 0, 12), buf);
+  if (res < 0 && res !== ERR.NOENT) return res;
+  if (res !== ERR.NOENT) {
+    g.tag = (g.tag ^ readLe32(buf, 0)) >>> 0;
+    g.pair = [(g.pair[0] ^ readLe32(buf, 4)) >>> 0, (g.pair[1] ^ readLe32(buf, 8)) >>> 0];
+  }
+  return 0;
+}
+
+export interface EntryInfo {
+  type: number;
+  size: number;
+  name: Uint8Array;
+}
+
+/** lfs_dir_getinfo for entry `id` (0x3ff = the root). */
+export function dirGetInfo(lfs: Lfs, dir: MDir, id: number, info: EntryInfo): number {
+  if (id === 0x3ff) {
+    info.type = TYPE_DIR;
+    info.size = 0;
+    info.name = new TextEncoder().encode("/");
+    return 0;
+  }
+  const nameBuf = new Uint8Array(lfs.nameMax + 1);
+  let tag = dirGet(lfs, dir, mktag(0x780, 0x3ff, 0), mktag(TYPE_NAME, id, lfs.nameMax + 1), nameBuf);
+  if (tag < 0) return tag;
+  info.type = tagType3(tag);
+  info.name = nameBuf.slice(0, Math.min(tagSize(tag), lfs.nameMax + 1));
+  const ctz = new Uint8Array(8);
+  tag = dirGet(lfs, dir, mktag(0x700, 0x3ff, 0), mktag(TYPE_STRUCT, id, 8), ctz);
+  if (tag < 0) return tag;
+  info.size = 0;
+  if (tagType3(tag) === TYPE_CTZSTRUCT) info.size = readLe32(ctz, 4);
+  else if (tagType3(tag) === TYPE_INLINESTRUCT) info.size = tagSize(tag);
+  return 0;
+}
+
+/** lfs_dir_find_match: compare a NAME entry on disk with `name`. */
+export function nameMatcher(lfs: Lfs, name: Uint8Array): FetchMatch {
+  return (tag, disk) => {
+    const diff = Math.min(name.length, tagSize(tag));
+    const res = bdCmp(lfs, null, lfs.rcache, diff, disk.block, disk.off, name, 0, diff);
+    if (res !== CMP_EQ) return res;
+    if (name.length !== tagSize(tag)) return name.length < tagSize(tag) ? CMP_LT : CMP_GT;
+    return CMP_EQ;
+  };
+}
+
+const utf8 = new TextEncoder();
+
+export interface FindOut {
+  /** Id of the entry, or where the last name would be inserted (0x3ff: parent missing). */
+  id: number;
+  /** The last name looked at (what a create would use). */
+  name: Uint8Array;
+}
+
+/**
+ * lfs_dir_find over already-split path components. Leaves `dir` at the mdir holding the entry
+ * (or where it would go). Returns the entry's tag, or NOENT/NOTDIR/an error.
+ */
+export function dirFind(lfs: Lfs, dir: MDir, parts: readonly string[], out: FindOut | null): number {
+  if (out !== null) out.id = 0x3ff;
+  let tag = mktag(TYPE_DIR, 0x3ff, 0);
+  dir.tail = [lfs.root[0], lfs.root[1]];
+  for (let k = 0; k < parts.length; k++) {
+    const name = utf8.encode(parts[k]!);
+    if (out !== null) out.name = name;
+    if (tagType3(tag) !== TYPE_DIR) return ERR.NOTDIR;
+    if (tagId(tag) !== 0x3ff) {
+      const buf = new Uint8Array(8);
+      const res = dirGet(lfs, dir, mktag(0x700, 0x3ff, 0), mktag(TYPE_STRUCT, tagId(tag), 8), buf);
+      if (res < 0) return res;
+      dir.tail = [readLe32(buf, 0), readLe32(buf, 4)];
+    }
+    const last = k === parts.length - 1;
+    for (;;) {
+      const idBox = last && out !== null ? out : null;
+      tag = dirFetchMatch(
+        lfs,
+        dir,
+        [dir.tail[0], dir.tail[1]],
+        mktag(0x780, 0, 0),
+        mktag(TYPE_NAME, 0, Math.min(name.length, 0x3ff)),
+        idBox,
+        nameMatcher(lfs, name),
+      );
+      if (tag < 0) return tag;
+      if (tag) break;
+      if (!dir.split) return ERR.NOENT;
+    }
+  }
+  return tag;
+}

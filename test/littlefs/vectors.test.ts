@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { walk } from "../../firmware-sim/fs/fs-util.js";
+import { readFile } from "../../firmware-sim/fs/fs-util.js";
+import { zlibCrc32 } from "../../firmware-sim/littlefs/crc.js";
+import { LittleFs } from "../../firmware-sim/littlefs/little-fs.js";
+import { configFor, deviceFor, loadManifest, readImage } from "./vectors.js";
+
+const images = loadManifest();
+const hex = (n: number): string => n.toString(16).padStart(8, "0");
+
+describe("reference vectors: mount and list exactly the manifest", () => {
+  it.each(images.map((i) => [i.file, i] as const))("%s", (_name, img) => {
+    const bd = deviceFor(img, readImage(img.file), true);
+    const fs = LittleFs.mount(bd, configFor(img).cfg, { readOnly: true });
+    const listing = walk(fs).map((e) =>
+      e.type === "dir"
+        ? { type: "dir", path: e.path }
+        : { type: "file", path: e.path, size: e.size, crc32: hex(zlibCrc32(readFile(fs, e.path))) },
+    );
+    expect(listing).toEqual(img.entries);
+    const info = fs.fsStat();
+    expect(info.blockSize).toBe(img.superblock.blockSize);
+    expect(info.blockCount).toBe(img.superblock.blockCount);
+    expect(info.nameMax).toBe(img.superblock.nameMax);
+    expect("0x" + hex(info.diskVersion)).toBe(img.superblock.diskVersion);
+    const [a, b] = fs.rootPair();
+    expect(`{0x${a.toString(16)}, 0x${b.toString(16)}}`).toBe(img.superblock.rootPair);
+    for (const at of img.attrs ?? []) {
+      expect(Buffer.from(fs.getAttr(at.path, at.type) ?? []).toString("hex")).toBe(at.hex);
+    }
+    expect(bd.stats.progs + bd.stats.erases).toBe(0);
+  });
+});
+
+describe("format is byte-exact with the reference", () => {
+  const exact = images.filter((i) => i.byteExact !== undefined);
+  it.each(exact.map((i) => [i.file, i] as const))("%s", (_name, img) => {
+    const bd = deviceFor(img);
+    LittleFs.format(bd, configFor(img).cfg);
+    const want = readImage(img.file);
+    expect(bd.data.length).toBe(want.length);
+    const firstDiff = bd.data.findIndex((v, i) => v !== want[i]);
+    expect(firstDiff).toBe(-1);
+  });
+});
