@@ -17,7 +17,12 @@ describe("smoke", () => {
     await c.changeBaud(921600, 115200);
     const data = noise(40000);
     const z = deflateSync(data, { level: 9 });
-    const blocks = await c.flashBegin({ offset: 0x10000, size: data.length, wireSize: z.length, compressed: true });
+    const blocks = await c.flashBegin({
+      offset: 0x10000,
+      size: data.length,
+      wireSize: z.length,
+      compressed: true,
+    });
     for (let i = 0; i < blocks; i++) await c.flashBlock(i, z.subarray(i * 0x4000, (i + 1) * 0x4000), true);
     await c.flashEnd(true, true);
     const md5 = await c.md5(0x10000, data.length);

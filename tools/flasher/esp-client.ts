@@ -48,6 +48,8 @@ const MAX_SKIPPED_PACKETS = 100;
 
 export class EspClient {
   personality: Personality = "rom";
+  /** The line's baud rate as the host set it (for request wire time in deadlines). */
+  baud = 115200;
   private readonly decoder = new SlipDecoder();
   private packets: Uint8Array[] = [];
   private readonly timeoutMs: number;
@@ -65,6 +67,12 @@ export class EspClient {
   }
 
   // ---- framing -----------------------------------------------------------------------------
+
+  /** Set the line's baud rate (and remember it for deadlines). */
+  async setBaud(baud: number): Promise<void> {
+    await this.link.setBaudRate(baud);
+    this.baud = baud;
+  }
 
   async sendPacket(packet: Uint8Array): Promise<void> {
     await this.link.write(slipEncode(packet));
@@ -123,11 +131,17 @@ export class EspClient {
     chk = 0,
     timeoutMs = this.timeoutMs,
   ): Promise<CommandResult & { status: Uint8Array }> {
-    await this.sendPacket(encodeCommand(op, data, chk));
+    const frame = slipEncode(encodeCommand(op, data, chk));
+    await this.link.write(frame);
+    // The deadline runs from the end of the request on the wire (a 16 KiB block takes 1.4 s
+    // at 115200 baud), like esptool's, which starts after pyserial's write has drained.
+    const wait = timeoutMs + (frame.length * 10 * 1000) / this.baud;
     for (let i = 0; i < MAX_SKIPPED_PACKETS; i++) {
-      const p = await this.readPacket(timeoutMs);
+      const p = await this.readPacket(wait);
       const r = decodeResponse(p);
       if (r === undefined || r.op !== op) continue;
+      // A SYNC answer tells the personality itself: the stub answers with value 0.
+      if (op === Op.SYNC) this.personality = r.value === 0 ? "stub" : "rom";
       const statusLen = this.personality === "stub" ? 2 : 4;
       if (r.body.length < statusLen) {
         throw new FlasherError("ESP_COMMAND_FAILED", `${this.link.name}: ${opName(op)} answer too short`);
@@ -179,9 +193,8 @@ export class EspClient {
   /** One SYNC exchange: true when the loader answered. */
   async sync(): Promise<boolean> {
     try {
-      const r = await this.command(Op.SYNC, SYNC_PAYLOAD, 0, SYNC_TIMEOUT_MS);
-      // The stub answers SYNC with value 0, the ROM with a non-zero value (esptool's stub check).
-      this.personality = r.value === 0 ? "stub" : "rom";
+      // The answer sets `personality` (esptool's stub check: the stub answers value 0).
+      await this.command(Op.SYNC, SYNC_PAYLOAD, 0, SYNC_TIMEOUT_MS);
       // Seven more replies follow; collect them so they do not confuse the next command.
       for (let i = 0; i < 7; i++) {
         try {
@@ -342,6 +355,7 @@ export class EspClient {
   async changeBaud(baud: number, currentBaud: number): Promise<void> {
     await this.check(Op.CHANGE_BAUDRATE, words(baud, this.personality === "stub" ? currentBaud : 0));
     await this.link.setBaudRate(baud);
+    this.baud = baud;
     await this.time.sleep(50);
     await this.flushInput();
   }

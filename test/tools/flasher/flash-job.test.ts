@@ -1,0 +1,107 @@
+import { describe, expect, it } from "vitest";
+import { flashModule, type FlashJobOptions } from "../../../tools/flasher/flash-job.js";
+import { planFlash, type FlashRegion } from "../../../tools/flasher/flash-plan.js";
+import { noise, simUnit } from "../../download/harness.js";
+
+const MiB = 1 << 20;
+
+function regions(): FlashRegion[] {
+  const app = noise(150_000, 7);
+  // A "file system image": some data, then erased space.
+  const fs = new Uint8Array(128 * 1024).fill(0xff);
+  fs.set(noise(9000, 3), 0);
+  return [
+    { name: "firmware", offset: 0x10000, data: app },
+    { name: "customer_fs", offset: 0x60000, data: fs },
+    { name: "securedata", offset: 0xf0000, data: new Uint8Array(0), preserve: true, size: 0x4000 },
+  ];
+}
+
+function expectFlashHolds(image: Uint8Array, rs: FlashRegion[]): void {
+  for (const r of rs) {
+    if (r.preserve) continue;
+    const got = image.subarray(r.offset, r.offset + r.data.length);
+    expect(Buffer.compare(Buffer.from(got), Buffer.from(r.data))).toBe(0);
+  }
+}
+
+const fast: FlashJobOptions = { resetBefore: false, baud: 921600 };
+
+describe("flashModule", () => {
+  it("writes, verifies, then skips everything on a second run", async () => {
+    const u = simUnit({ flashSize: MiB });
+    const rs = regions();
+    const plan = planFlash(rs, { flashSize: MiB });
+    const first = await flashModule(u.link, plan, { ...fast, time: u.timeline, resetAfter: false });
+    // Only the second half of the file-system image is blank, so only it matches erased flash.
+    expect(first.segmentsSkipped).toBe(1);
+    expect(first.skippedBytes).toBe(0x10000);
+    expect(first.writtenBytes + first.skippedBytes).toBe(plan.totalBytes);
+    expect(first.identity).toMatchObject({
+      chip: "ESP32",
+      mac: "24:0a:c4:00:00:01",
+      simulated: true,
+      flashSize: 4 * MiB,
+    });
+    expectFlashHolds(u.flash.image(), rs);
+    // The compressible file-system segment went over the wire compressed.
+    expect(first.sentBytes).toBeLessThan(plan.totalBytes);
+    const second = await flashModule(u.link, plan, { ...fast, time: u.timeline });
+    expect(second.segmentsWritten).toBe(0);
+    expect(second.skippedBytes).toBe(plan.totalBytes);
+    expect(second.reset).toBe(true);
+    expect(u.loader.active).toBe(false);
+  });
+
+  it("never touches a preserved region", async () => {
+    const u = simUnit({ flashSize: MiB });
+    const secret = noise(0x4000, 99);
+    u.flash.erase(0xf0000, 0x4000);
+    u.flash.program(0xf0000, secret);
+    await flashModule(u.link, planFlash(regions(), { flashSize: MiB }), { ...fast, time: u.timeline });
+    expect(Buffer.from(u.flash.image().subarray(0xf0000, 0xf4000)).equals(Buffer.from(secret))).toBe(true);
+  });
+
+  it.each([
+    ["ROM loader, no stub", { stub: false, baud: 460800 }],
+    ["stub, uncompressed", { compress: false }],
+    ["stub at 2 Mbaud", { baud: 2_000_000 }],
+  ] as const)("writes correctly with %s", async (_label, extra) => {
+    const u = simUnit({ flashSize: MiB });
+    const rs = regions();
+    const r = await flashModule(u.link, planFlash(rs, { flashSize: MiB }), {
+      ...fast,
+      ...extra,
+      time: u.timeline,
+      resetAfter: false,
+    });
+    expect(r.segmentsWritten).toBeGreaterThan(0);
+    expectFlashHolds(u.flash.image(), rs);
+  });
+
+  it("refuses a module whose flash is smaller than the package needs", async () => {
+    const u = simUnit({ flashSize: MiB });
+    const plan = planFlash(regions(), { flashSize: MiB });
+    await expect(
+      flashModule(u.link, plan, { ...fast, time: u.timeline, requiredFlashSize: 8 * MiB }),
+    ).rejects.toMatchObject({
+      code: "PKG_FLASH_SIZE",
+    });
+  });
+
+  it("explains a port that does not answer", async () => {
+    const u = simUnit({ flashSize: MiB, download: false });
+    const plan = planFlash(regions(), { flashSize: MiB });
+    await expect(
+      flashModule(u.link, plan, { resetBefore: false, connectAttempts: 2, time: u.timeline }),
+    ).rejects.toMatchObject({ code: "ESP_NO_SYNC", hint: expect.stringContaining("right port") });
+  });
+
+  it("resets into download mode with DTR/RTS when the module runs its firmware", async () => {
+    const u = simUnit({ flashSize: MiB, download: false });
+    const rs = regions();
+    const r = await flashModule(u.link, planFlash(rs, { flashSize: MiB }), { time: u.timeline });
+    expect(r.segmentsWritten).toBeGreaterThan(0);
+    expectFlashHolds(u.flash.image(), rs);
+  });
+});

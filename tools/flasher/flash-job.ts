@@ -1,0 +1,271 @@
+/**
+ * `flashbak flash` as a library: connect to one module in download mode, switch to the stub
+ * and a fast baud rate, then for every segment of the plan: skip it when the module's MD5
+ * already matches, else write it compressed and verify it by MD5; finally reset the module into
+ * its firmware (or leave it in download mode).
+ *
+ * Failures mid-flash: a lost ACK is retried per block (EspClient); a timeout, a garbled answer
+ * or a failed verify reconnects and carries on from the segment that failed (`reconnects`);
+ * anything else ends the job with a typed error. Nothing here depends on what the flash held
+ * before, and the loader is in mask ROM, so a failed job is always finished by running it
+ * again: segments already written are skipped by their MD5.
+ */
+import { chips } from "../../firmware-sim/flash/chips.js";
+import { FlashbakError } from "../../firmware-sim/errors.js";
+import type { SerialLink } from "../serial/link.js";
+import { EspClient } from "./esp-client.js";
+import { FlasherError } from "./flasher-error.js";
+import type { FlashPlan, Segment } from "./flash-plan.js";
+import { realTime, type HostTime } from "./host-time.js";
+
+export interface FlashJobOptions {
+  /** Baud rate to switch to after connecting; 0 = stay at the connect rate. Default 921600. */
+  baud?: number;
+  /** Baud rate the loader starts at. Default 115200. */
+  connectBaud?: number;
+  /** Reset into download mode with DTR/RTS before connecting. Default true. */
+  resetBefore?: boolean;
+  /** Connection attempts (each a reset + 5 SYNCs). Default 7. */
+  connectAttempts?: number;
+  /** Reset into the firmware when done. Default true (false = --no-reset, stay in download mode). */
+  resetAfter?: boolean;
+  /**
+   * Upload the stub (only ever to a simulated module, see stub-image.ts). Default true; false
+   * keeps to the ROM loader as against real hardware (1 KiB blocks, up-front erase).
+   */
+  stub?: boolean;
+  /** Skip segments whose MD5 already matches. Default true. */
+  skipUnchanged?: boolean;
+  /** Send compressed (FLASH_DEFL_*) when it shrinks the data. Default true. */
+  compress?: boolean;
+  /** Reconnect-and-continue attempts after a timeout or failed verify. Default 2. */
+  reconnects?: number;
+  /** Command timeout, milliseconds. Default 3000. */
+  timeoutMs?: number;
+  /** Refuse a module whose flash is smaller than this many bytes (0 = no check). */
+  requiredFlashSize?: number;
+  /** Host time (virtual for in-process simulated modules). Default wall clock. */
+  time?: HostTime;
+  /** Stop between blocks when aborted (Ctrl-C). */
+  signal?: AbortSignal;
+  onProgress?: (p: FlashProgress) => void;
+  /** Loader messages for --verbose. */
+  onLog?: (line: string) => void;
+}
+
+export interface FlashProgress {
+  phase: "connect" | "check" | "write" | "verify" | "done";
+  /** Uncompressed bytes finished (written or skipped). */
+  done: number;
+  total: number;
+}
+
+export interface ModuleIdentity {
+  chip: string;
+  mac: string;
+  /** JEDEC ID of the flash chip. */
+  flashId: number;
+  /** Flash size from the JEDEC capacity byte, bytes. */
+  flashSize: number;
+  simulated: boolean;
+}
+
+export interface FlashResult {
+  port: string;
+  identity: ModuleIdentity;
+  /** Uncompressed bytes covered by the plan. */
+  totalBytes: number;
+  /** Bytes written (uncompressed) and skipped (already identical). */
+  writtenBytes: number;
+  skippedBytes: number;
+  /** Bytes of data sent in *_DATA packets (compressed where compressed). */
+  sentBytes: number;
+  segmentsWritten: number;
+  segmentsSkipped: number;
+  reconnects: number;
+  durationMs: number;
+  baud: number;
+  /** True when the module was reset into its firmware at the end. */
+  reset: boolean;
+}
+
+/** Flash size from a JEDEC ID's capacity byte (2^n bytes), 0 when implausible. */
+export function flashSizeFromId(id: number): number {
+  const cap = id & 0xff;
+  return cap >= 0x10 && cap <= 0x1a ? 2 ** cap : 0;
+}
+
+export async function flashModule(
+  link: SerialLink,
+  plan: FlashPlan,
+  opts: FlashJobOptions = {},
+): Promise<FlashResult> {
+  const time = opts.time ?? realTime;
+  const started = time.now();
+  const client = new EspClient(link, time, { timeoutMs: opts.timeoutMs ?? 3000 });
+  const total = plan.totalBytes;
+  const result: FlashResult = {
+    port: link.name,
+    identity: { chip: "", mac: "", flashId: 0, flashSize: 0, simulated: false },
+    totalBytes: total,
+    writtenBytes: 0,
+    skippedBytes: 0,
+    sentBytes: 0,
+    segmentsWritten: 0,
+    segmentsSkipped: 0,
+    reconnects: 0,
+    durationMs: 0,
+    baud: opts.connectBaud ?? 115200,
+    reset: false,
+  };
+  const progress = (phase: FlashProgress["phase"]): void =>
+    opts.onProgress?.({ phase, done: result.writtenBytes + result.skippedBytes, total });
+  const log = opts.onLog ?? (() => undefined);
+
+  const connect = async (first: boolean): Promise<void> => {
+    progress("connect");
+    const reset = opts.resetBefore ?? true;
+    // Without a reset the module may still run the stub at the fast rate: try that first.
+    if (first || reset || !(await client.sync())) {
+      await client.setBaud(opts.connectBaud ?? 115200);
+      result.baud = opts.connectBaud ?? 115200;
+      await client.connect({ attempts: opts.connectAttempts ?? 7, reset });
+    }
+    log(`${link.name}: connected to the ${client.personality} loader`);
+    if (first) {
+      result.identity.chip = await client.detectChip();
+      result.identity.simulated = await client.isSimulator();
+    }
+    if (result.identity.simulated && (opts.stub ?? true)) await client.runStub();
+    const baud = opts.baud ?? 921600;
+    if (baud > 0 && baud !== result.baud) {
+      await client.changeBaud(baud, result.baud);
+      result.baud = baud;
+      log(`${link.name}: baud rate ${baud}`);
+    }
+    if (first) {
+      result.identity.mac = await client.readMac();
+      result.identity.flashId = await client.flashId();
+      result.identity.flashSize = flashSizeFromId(result.identity.flashId);
+      const need = opts.requiredFlashSize ?? 0;
+      if (need > 0 && result.identity.flashSize > 0 && need > result.identity.flashSize) {
+        throw new FlashbakError(
+          "PKG_FLASH_SIZE",
+          `${link.name}: the package needs ${need >> 20} MiB of flash; this module has ${result.identity.flashSize >> 20} MiB`,
+          { hint: "use the package built for this module's board" },
+        );
+      }
+    }
+    await client.spiAttach();
+    if (client.personality === "rom" && result.identity.flashSize > 0)
+      await client.spiSetParams(result.identity.flashSize);
+  };
+
+  await connect(true);
+  let i = 0;
+  let lastCompressed = false;
+  while (i < plan.segments.length) {
+    const seg = plan.segments[i]!;
+    try {
+      checkAbort(opts.signal, link.name);
+      lastCompressed = await writeSegment(client, seg, opts, result, progress, opts.signal);
+      i++;
+    } catch (e) {
+      if (!recoverable(e) || result.reconnects >= (opts.reconnects ?? 2)) throw e;
+      result.reconnects++;
+      log(`${link.name}: ${(e as Error).message}; reconnecting (${result.reconnects})`);
+      await client.flushInput();
+      await connect(false);
+    }
+  }
+  if (client.personality === "stub" && plan.segments.length > 0 && result.segmentsWritten > 0) {
+    await client.flashEnd(lastCompressed, true);
+  }
+  progress("done");
+  if (opts.resetAfter ?? true) {
+    await client.hardReset();
+    result.reset = true;
+  }
+  result.durationMs = time.now() - started;
+  return result;
+}
+
+/** Check, write and verify one segment; true when it was written compressed. */
+async function writeSegment(
+  client: EspClient,
+  seg: Segment,
+  opts: FlashJobOptions,
+  result: FlashResult,
+  progress: (phase: FlashProgress["phase"]) => void,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  progress("check");
+  if ((opts.skipUnchanged ?? true) && (await client.md5(seg.offset, seg.data.length)) === seg.md5) {
+    result.skippedBytes += seg.data.length;
+    result.segmentsSkipped++;
+    progress("check");
+    return false;
+  }
+  const z = (opts.compress ?? true) ? seg.compressed : undefined;
+  const wire = z ?? seg.data;
+  const compressed = z !== undefined;
+  const blocks = await client.flashBegin({
+    offset: seg.offset,
+    size: seg.data.length,
+    wireSize: wire.length,
+    compressed,
+  });
+  const bs = client.writeBlockSize;
+  const base = result.writtenBytes;
+  for (let b = 0; b < blocks; b++) {
+    checkAbort(signal, client.link.name);
+    let block = wire.subarray(b * bs, (b + 1) * bs);
+    if (!compressed && block.length < bs) {
+      // Plain writes pad the last block with 0xFF, as esptool does.
+      const padded = new Uint8Array(bs).fill(0xff);
+      padded.set(block);
+      block = padded;
+    }
+    await client.flashBlock(b, block, compressed);
+    result.sentBytes += block.length;
+    result.writtenBytes = base + Math.min(seg.data.length, Math.round(((b + 1) / blocks) * seg.data.length));
+    progress("write");
+  }
+  result.writtenBytes = base + seg.data.length;
+  progress("verify");
+  const got = await client.md5(seg.offset, seg.data.length);
+  if (got !== seg.md5) {
+    result.writtenBytes = base;
+    throw new FlasherError(
+      "ESP_VERIFY_FAILED",
+      `${client.link.name}: ${seg.region} at 0x${seg.offset.toString(16)} reads back MD5 ${got}, expected ${seg.md5}`,
+      {
+        hint: "the flash did not take the data (worn or failing flash, or a bad line); run the flash again, and replace the module if it repeats",
+        details: { offset: seg.offset, expected: seg.md5, actual: got },
+      },
+    );
+  }
+  result.segmentsWritten++;
+  return compressed;
+}
+
+function checkAbort(signal: AbortSignal | undefined, port: string): void {
+  if (signal?.aborted) {
+    throw new FlasherError("ESP_INTERRUPTED", `${port}: interrupted`, {
+      hint: "run the same command again to finish: segments already written are skipped by their MD5",
+    });
+  }
+}
+
+/** Timeouts, garbled answers and failed verifies are worth a reconnect; the rest is not. */
+function recoverable(e: unknown): boolean {
+  return (
+    e instanceof FlasherError &&
+    (e.code === "ESP_TIMEOUT" || e.code === "ESP_COMMAND_FAILED" || e.code === "ESP_VERIFY_FAILED")
+  );
+}
+
+/** The JEDEC IDs of the chips we model, for messages. */
+export function chipNameFromId(id: number): string | undefined {
+  return Object.values(chips).find((c) => c.jedecId === id)?.part;
+}

@@ -1,0 +1,126 @@
+/**
+ * What a flash writes: input regions (package partitions, or a flat binary at an offset) cut
+ * into segments that are checked, written and verified one by one.
+ *
+ * Why segments: each one is MD5-checked before it is written (identical ones are skipped) and
+ * after (verify), so an interrupted flash is resumed by running it again: everything already
+ * on the module is skipped, only the rest is sent. A segment is compressed once, on first use,
+ * and the compressed bytes are shared by every module a station flashes with the same plan.
+ */
+import { createHash } from "node:crypto";
+import { deflateSync } from "node:zlib";
+import { FlashbakError, UsageError } from "../../firmware-sim/errors.js";
+
+export interface FlashRegion {
+  /** Partition name, or "bin" for a flat binary. */
+  name: string;
+  /** Byte offset on the flash (a multiple of the 4 KiB sector). */
+  offset: number;
+  /** Bytes to place at `offset`. */
+  data: Uint8Array;
+  /** Never written or erased by a flash (SecureData): only its extent matters. */
+  preserve?: boolean;
+  /** Extent of a preserved region in bytes (its data is empty). */
+  size?: number;
+}
+
+export interface PlanOptions {
+  /** Flash size of the target in bytes; regions past it are refused. */
+  flashSize: number;
+  /** Erase unit in bytes. Default 4096. */
+  sectorSize?: number;
+  /**
+   * Segment size in bytes: the unit of skip, verify and resume (a multiple of the sector).
+   * Default 65536 (one 64 KiB erase block).
+   */
+  segmentSize?: number;
+}
+
+export class Segment {
+  private deflated: Uint8Array | undefined;
+  private digest: string | undefined;
+
+  constructor(
+    /** Region the segment belongs to. */
+    readonly region: string,
+    readonly offset: number,
+    readonly data: Uint8Array,
+  ) {}
+
+  /** MD5 of the data, lowercase hex (what SPI_FLASH_MD5 must answer). */
+  get md5(): string {
+    this.digest ??= createHash("md5").update(this.data).digest("hex");
+    return this.digest;
+  }
+
+  /** zlib level 9, as esptool sends it; undefined when compression does not shrink the data. */
+  get compressed(): Uint8Array | undefined {
+    if (this.deflated === undefined) this.deflated = new Uint8Array(deflateSync(this.data, { level: 9 }));
+    return this.deflated.length < this.data.length ? this.deflated : undefined;
+  }
+}
+
+export interface FlashPlan {
+  segments: Segment[];
+  /** Regions left untouched (preserve-on-flash), for the report. */
+  preserved: { name: string; offset: number; size: number }[];
+  /** Uncompressed bytes the plan covers. */
+  totalBytes: number;
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16)}`;
+}
+
+export function planFlash(regions: readonly FlashRegion[], opts: PlanOptions): FlashPlan {
+  const ss = opts.sectorSize ?? 4096;
+  const seg = opts.segmentSize ?? 0x10000;
+  if (seg <= 0 || seg % ss !== 0)
+    throw new UsageError(`segment size ${seg} is not a multiple of the ${ss}-byte sector`);
+  const preserved = regions
+    .filter((r) => r.preserve)
+    .map((r) => ({ name: r.name, offset: r.offset, size: r.size ?? r.data.length }));
+  const written = regions.filter((r) => !r.preserve && r.data.length > 0).sort((a, b) => a.offset - b.offset);
+  for (const r of written) {
+    if (r.offset % ss !== 0) {
+      throw new UsageError(
+        `${r.name}: offset ${hex(r.offset)} is not a multiple of the ${ss}-byte sector`,
+        "pass a sector-aligned --offset",
+      );
+    }
+    if (r.offset + r.data.length > opts.flashSize) {
+      throw new FlashbakError(
+        "PKG_FLASH_SIZE",
+        `${r.name}: ${hex(r.offset)}+${hex(r.data.length)} does not fit the module's ${opts.flashSize >> 20} MiB flash`,
+        { hint: "this image was built for a module with a larger flash: use the package for this board" },
+      );
+    }
+    // The loader erases whole sectors, so a region must not share a sector with a preserved one.
+    const lo = r.offset;
+    const hi = Math.ceil((r.offset + r.data.length) / ss) * ss;
+    for (const p of preserved) {
+      if (lo < p.offset + p.size && p.offset < hi) {
+        throw new UsageError(
+          `${r.name}: ${hex(lo)}..${hex(hi)} would erase preserved region ${p.name} at ${hex(p.offset)}+${hex(p.size)}`,
+          `${p.name} is never written by a flash (it survives reflashing); move the image or shorten it`,
+        );
+      }
+    }
+  }
+  for (let i = 1; i < written.length; i++) {
+    const a = written[i - 1]!;
+    const b = written[i]!;
+    if (Math.ceil((a.offset + a.data.length) / ss) * ss > b.offset) {
+      throw new UsageError(`${a.name} and ${b.name} overlap (or share a sector) at ${hex(b.offset)}`);
+    }
+  }
+  const segments: Segment[] = [];
+  let totalBytes = 0;
+  for (const r of written) {
+    for (let o = 0; o < r.data.length; o += seg) {
+      segments.push(new Segment(r.name, r.offset + o, r.data.subarray(o, Math.min(o + seg, r.data.length))));
+    }
+    totalBytes += r.data.length;
+  }
+  return { segments, preserved, totalBytes };
+}
