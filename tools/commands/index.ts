@@ -1,6 +1,10 @@
 /** Every top-level command, one module per file. Keep this list sorted by command name. */
 import type { CommandModule } from "yargs";
 import chips from "./chips.js";
+import exportCommand from "./export.js";
+import inspect from "./inspect.js";
+import merge from "./merge.js";
+import verify from "./verify.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- yargs modules differ in their argument types
-export const commands: CommandModule<any, any>[] = [chips];
+export const commands: CommandModule<any, any>[] = [chips, exportCommand, inspect, merge, verify];
