@@ -49,6 +49,8 @@ export interface FotaResult {
   applied: string[];
   /** Applied files whose checksum.json entry got the new CRC (the already-listed ones). */
   crcUpdated: string[];
+  /** Hardened: a half-removed `/usr/.updater` from an interrupted clean-up was removed. */
+  leftoverRemoved?: boolean;
   /** `str(e)` of the exception that stopped the apply, if any (it resumes next boot). */
   error?: string;
 }
@@ -93,7 +95,15 @@ export class AppFota {
     const r: FotaResult = { pending: false, applied: [], crcUpdated: [] };
     try {
       r.pending = this.vfs.exists(UPDATE_FLAG);
-      if (!r.pending) return r;
+      if (!r.pending) {
+        // Hardened: an updater directory with neither flag nor stat file is what a cut during
+        // the final clean-up leaves (or a download cut before its stat entry): remove it.
+        if (this.policy.atomicWrites && this.vfs.exists(UPDATER_DIR) && !this.vfs.exists(DOWNLOAD_STAT)) {
+          this.removeUpdaterDir();
+          r.leftoverRemoved = true;
+        }
+        return r;
+      }
       const list = this.statForApply();
       while (list.length > 0) {
         const entry = list[0]!;
@@ -109,15 +119,26 @@ export class AppFota {
         list.shift();
         this.writeStat(list);
       }
-      this.vfs.remove(UPDATE_FLAG);
-      this.vfs.remove(DOWNLOAD_STAT);
-      const dir = this.vfs.resolve(UPDATER_DIR);
-      removeRecursive(dir.fs, dir.path);
+      if (this.policy.atomicWrites) {
+        // Stat first: a cut after it leaves the flag with no stat, which resumes as "done".
+        if (this.vfs.exists(DOWNLOAD_STAT)) this.vfs.remove(DOWNLOAD_STAT);
+        this.vfs.remove(UPDATE_FLAG);
+      } else {
+        // The device's order: a cut after the flag leaves /usr/.updater behind for good.
+        this.vfs.remove(UPDATE_FLAG);
+        this.vfs.remove(DOWNLOAD_STAT);
+      }
+      this.removeUpdaterDir();
     } catch (e) {
       if (isPowerLoss(e)) throw e;
       r.error = asScriptError(e).text;
     }
     return r;
+  }
+
+  private removeUpdaterDir(): void {
+    const dir = this.vfs.resolve(UPDATER_DIR);
+    removeRecursive(dir.fs, dir.path);
   }
 
   /**

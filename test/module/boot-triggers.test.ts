@@ -1,13 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { readFile, writeFile } from "../../firmware-sim/fs/fs-util.js";
+import { partitionDevice } from "../../firmware-sim/module/flash-map.js";
+import { MemoryFsDriver } from "../../firmware-sim/module/fs-driver.js";
+import { board } from "./helpers.js";
 import type { RestoreMode } from "../../firmware-sim/module/restore-policy.js";
-import { dec, enc, memoryRig, writableBak } from "./helpers.js";
+import { dec, enc, littlefsRig, memoryRig, writableBak } from "./helpers.js";
 
 const modes: RestoreMode[] = ["faithful", "hardened"];
 
-describe.each(modes)("boot-time restore, documented triggers (%s)", (mode) => {
+const rigs = { memory: memoryRig, littlefs: littlefsRig } as const;
+const matrix = modes.flatMap((mode) => (["memory", "littlefs"] as const).map((fs) => [mode, fs] as const));
+
+describe.each(matrix)("boot-time restore, documented triggers (%s on %s)", (mode, fs) => {
+  const makeRig = rigs[fs];
   it("an intact /usr boots with only 'mount.' and restores nothing", () => {
-    const m = memoryRig().module(mode);
+    const m = makeRig().module(mode);
     const r = m.boot();
     expect(r.log).toEqual(["mount."]);
     expect(r.restore.enabled).toBe(true);
@@ -16,7 +23,7 @@ describe.each(modes)("boot-time restore, documented triggers (%s)", (mode) => {
   });
 
   it("a deleted checksum.json is copied back from /bak and nothing is reverted", () => {
-    const m = memoryRig().module(mode);
+    const m = makeRig().module(mode);
     m.boot();
     m.usr.remove("/checksum.json");
     const r = m.softReboot();
@@ -26,7 +33,7 @@ describe.each(modes)("boot-time restore, documented triggers (%s)", (mode) => {
   });
 
   it("a deleted protected file is restored from /bak", () => {
-    const m = memoryRig().module(mode);
+    const m = makeRig().module(mode);
     m.boot();
     m.usr.remove("/cfg/app.json");
     const r = m.softReboot();
@@ -36,7 +43,7 @@ describe.each(modes)("boot-time restore, documented triggers (%s)", (mode) => {
   });
 
   it("a protected file edited without updating checksum.json is reverted at the next boot", () => {
-    const m = memoryRig().module(mode);
+    const m = makeRig().module(mode);
     m.boot();
     writeFile(m.usr, "/main.py", enc("print('edited over the REPL')\n"));
     const r = m.softReboot();
@@ -46,7 +53,7 @@ describe.each(modes)("boot-time restore, documented triggers (%s)", (mode) => {
   });
 
   it("an edit followed by file_crc32.calc is kept", () => {
-    const m = memoryRig().module(mode);
+    const m = makeRig().module(mode);
     m.boot();
     writeFile(m.usr, "/main.py", enc("print('v2')\n"));
     const crc = m.fileCrc32.calc("/usr/main.py");
@@ -58,7 +65,7 @@ describe.each(modes)("boot-time restore, documented triggers (%s)", (mode) => {
   });
 
   it("an edit followed by checksum.update is kept", () => {
-    const m = memoryRig().module(mode);
+    const m = makeRig().module(mode);
     m.boot();
     writeFile(m.usr, "/cfg/app.json", enc('{"level": 2}'));
     expect(m.checksum.update("/usr/cfg/app.json")).not.toBeNull();
@@ -67,7 +74,7 @@ describe.each(modes)("boot-time restore, documented triggers (%s)", (mode) => {
   });
 
   it("a FOTA update of a protected file is applied at boot, gets its CRC and is not reverted", () => {
-    const m = memoryRig().module(mode);
+    const m = makeRig().module(mode);
     m.boot();
     m.appFota.stage("/usr/main.py", enc("print('fota v2')\n"));
     m.appFota.stage("/usr/new.py", enc("x = 1\n"));
@@ -85,7 +92,7 @@ describe.each(modes)("boot-time restore, documented triggers (%s)", (mode) => {
   });
 
   it("a FOTA-updated file that is later damaged comes back as the FACTORY version", () => {
-    const m = memoryRig().module(mode);
+    const m = makeRig().module(mode);
     m.boot();
     m.appFota.stage("/usr/main.py", enc("print('fota v2')\n"));
     m.appFota.set_update_flag();
@@ -96,7 +103,7 @@ describe.each(modes)("boot-time restore, documented triggers (%s)", (mode) => {
   });
 
   it("restore disabled by backup_restore.json does nothing", () => {
-    const rig = memoryRig();
+    const rig = makeRig();
     writeFile(writableBak(rig), "/backup_restore.json", enc('{"enable": 0}'));
     const m = rig.module(mode);
     m.boot();
@@ -108,8 +115,10 @@ describe.each(modes)("boot-time restore, documented triggers (%s)", (mode) => {
   });
 
   it("a /usr that does not mount is reformatted loudly, then protected files come back", () => {
-    const rig = memoryRig();
-    rig.driver.wipe("customer_fs");
+    const rig = makeRig();
+    partitionDevice(rig.flash, board, "customer_fs").erase(0);
+    partitionDevice(rig.flash, board, "customer_fs").erase(1);
+    if (rig.driver instanceof MemoryFsDriver) rig.driver.wipe("customer_fs");
     const m = rig.module(mode);
     const r = m.boot();
     expect(r.formatted).toEqual(["customer_fs"]);
@@ -120,7 +129,7 @@ describe.each(modes)("boot-time restore, documented triggers (%s)", (mode) => {
   });
 
   it("/bak is read-only to the module (EROFS), and bak_file/bak_update report failure codes", () => {
-    const m = memoryRig().module(mode);
+    const m = makeRig().module(mode);
     m.boot();
     expect(() => m.vfs.writeFile("/bak/usr/main.py", enc("x"))).toThrow(/read-only/);
     expect(m.backupRestore.bak_file("/usr/main.py")).toBe(-6);

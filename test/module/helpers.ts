@@ -6,6 +6,7 @@ import { boardFlash, partitionDevice } from "../../firmware-sim/module/flash-map
 import type { FileSystem } from "../../firmware-sim/fs/file-system.js";
 import type { FactoryFile } from "../../firmware-sim/module/factory.js";
 import { provision } from "../../firmware-sim/module/factory.js";
+import { LittleFsDriver } from "../../firmware-sim/module/littlefs-driver.js";
 import { Module } from "../../firmware-sim/module/module.js";
 import type { RestoreMode } from "../../firmware-sim/module/restore-policy.js";
 import type { NorFlash } from "../../firmware-sim/flash/nor-flash.js";
@@ -50,4 +51,16 @@ export function writableBak(rig: Rig): FileSystem {
     bd: partitionDevice(rig.flash, board, "customer_backup_fs", { writable: true }),
     config: board.littlefs,
   });
+}
+
+/** A provisioned ec600u on littlefs over the NOR model (power cuts reach the file system). */
+export function littlefsRig(files: FactoryFile[] = sampleFiles()): Rig<LittleFsDriver> {
+  const flash = boardFlash(board);
+  const driver = new LittleFsDriver();
+  provision(flash, board, driver, { files });
+  return {
+    flash,
+    driver,
+    module: (mode) => new Module({ board, flash, fsDriver: driver, restoreMode: mode }),
+  };
 }
