@@ -384,7 +384,8 @@ export function dirSplittingCompact(
     if (lfs.blockCount - size > Math.floor(lfs.blockCount / 8)) {
       const err = dirSplit(lfs, dir, attrs, source, begin, end);
       if (err && err !== ERR.NOSPC) return err;
-      if (!err) end = begin;
+      // v2.11: keep (duplicate) the superblock entry, id 0, in {0,1}
+      if (!err) end = 1;
     }
   }
   return dirCompact(lfs, dir, attrs, source, begin, end);
