@@ -157,6 +157,12 @@ export class VirtualLink implements SerialLink {
     this.syncModuleClock(end.clock);
   }
 
+  /** Open the port again after `close()` (a station reopening a fixture port). */
+  reopen(): void {
+    this.closed = false;
+    this.inbox = [];
+  }
+
   /** Pull the cable: the port disappears for the host. */
   disconnect(): void {
     this.disconnected = true;

@@ -1,0 +1,95 @@
+/**
+ * Unit records in an SQLite database file (node-sqlite3-wasm: SQLite compiled to WebAssembly,
+ * shipped in the npm package, no native build, reading and writing the file directly). Each
+ * record is one INSERT in autocommit mode, so it is on disk, journalled, before `append`
+ * returns; other tools (sqlite3, DB browsers) can read the table `units` (SPEC.md).
+ */
+import sqlite from "node-sqlite3-wasm";
+import type { UnitRecord, UnitRecordStore } from "./unit-record.js";
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS units (
+  seq INTEGER PRIMARY KEY,
+  port TEXT NOT NULL,
+  identity TEXT NOT NULL,
+  identity_kind TEXT NOT NULL,
+  package_sha256 TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  duration_ms REAL NOT NULL,
+  bytes_total INTEGER NOT NULL,
+  bytes_written INTEGER NOT NULL,
+  bytes_skipped INTEGER NOT NULL,
+  result TEXT NOT NULL CHECK (result IN ('pass', 'fail')),
+  error_code TEXT NOT NULL,
+  error TEXT NOT NULL,
+  provision_row INTEGER NOT NULL,
+  provisioned TEXT NOT NULL
+)`;
+
+export class SqliteRecordStore implements UnitRecordStore {
+  private readonly db: InstanceType<typeof sqlite.Database>;
+
+  constructor(readonly path: string) {
+    this.db = new sqlite.Database(path);
+    this.db.exec(SCHEMA);
+  }
+
+  async append(r: UnitRecord): Promise<void> {
+    this.db.run(
+      `INSERT INTO units VALUES (:seq, :port, :identity, :kind, :sha, :started, :dur, :total, :written, :skipped,
+         :result, :code, :error, :row, :prov)`,
+      {
+        ":seq": r.seq,
+        ":port": r.port,
+        ":identity": r.identity,
+        ":kind": r.identityKind,
+        ":sha": r.packageSha256,
+        ":started": r.startedAt,
+        ":dur": r.durationMs,
+        ":total": r.bytesTotal,
+        ":written": r.bytesWritten,
+        ":skipped": r.bytesSkipped,
+        ":result": r.result,
+        ":code": r.errorCode,
+        ":error": r.error,
+        ":row": r.provisionRow,
+        ":prov": JSON.stringify(r.provisioned),
+      },
+    );
+  }
+
+  async all(): Promise<UnitRecord[]> {
+    return this.db.all("SELECT * FROM units ORDER BY seq").map((row) => {
+      const v = row as Record<string, string | number | null>;
+      return {
+        seq: Number(v.seq),
+        port: String(v.port),
+        identity: String(v.identity),
+        identityKind: String(v.identity_kind) as UnitRecord["identityKind"],
+        packageSha256: String(v.package_sha256),
+        startedAt: String(v.started_at),
+        durationMs: Number(v.duration_ms),
+        bytesTotal: Number(v.bytes_total),
+        bytesWritten: Number(v.bytes_written),
+        bytesSkipped: Number(v.bytes_skipped),
+        result: String(v.result) as UnitRecord["result"],
+        errorCode: String(v.error_code),
+        error: String(v.error),
+        provisionRow: Number(v.provision_row),
+        provisioned: JSON.parse(String(v.provisioned)) as Record<string, string>,
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.db.isOpen) this.db.close();
+  }
+}
+
+/** Pick the store by file name: `.jsonl` = JSON lines, anything else = SQLite. */
+export async function openRecordStore(path: string): Promise<UnitRecordStore> {
+  if (path.endsWith(".jsonl")) {
+    const { JsonlRecordStore } = await import("./jsonl-store.js");
+    return new JsonlRecordStore(path);
+  }
+  return new SqliteRecordStore(path);
+}
