@@ -1,0 +1,63 @@
+/**
+ * Turn a `--port` argument into a `SerialLink`:
+ *  - "sim" or "sim:<name>": an in-process simulated module reached through `SimBinding` and
+ *    node-serialport, exactly as hardware is. What module answers is decided by the factory
+ *    set with `setSimModuleFactory` (the full flash-backed module registers one; the default
+ *    is an in-memory REPL device);
+ *  - anything else: a real serial port ("/dev/ttyUSB0", "COM6", a pseudo-terminal path).
+ */
+import { SerialPortStream } from "@serialport/stream";
+import { SerialPort } from "serialport";
+import { startReplDevice, type ReplDevice } from "../../firmware-sim/runtime/repl-device.js";
+import { SimBinding } from "../../firmware-sim/serial/sim-binding.js";
+import type { SerialLink } from "./link.js";
+import { StreamLink } from "./stream-link.js";
+
+/** Builds the simulated module for a "sim[:name]" port; `name` is what follows "sim:" ("" for plain "sim"). */
+export type SimModuleFactory = (name: string, baud: number) => Promise<ReplDevice>;
+
+let factory: SimModuleFactory = (_name, baud) => startReplDevice({ baud });
+const binding = new SimBinding();
+const devices = new Map<string, ReplDevice>();
+
+export function setSimModuleFactory(f: SimModuleFactory): void {
+  factory = f;
+}
+
+/** The binding that serves "sim:" paths (to list them, or to inject faults). */
+export function simBinding(): SimBinding {
+  return binding;
+}
+
+/** The in-process device behind a sim path, if it was started. */
+export function simDevice(path: string): ReplDevice | undefined {
+  return devices.get(path === "sim" ? "sim:" : path);
+}
+
+export function isSimPort(port: string): boolean {
+  return port === "sim" || port.startsWith("sim:");
+}
+
+export async function openLink(port: string, baud = 115200): Promise<SerialLink> {
+  if (isSimPort(port)) {
+    const path = port === "sim" ? "sim:" : port;
+    let dev = devices.get(path);
+    if (dev === undefined) {
+      dev = await factory(path.slice(4), baud);
+      devices.set(path, dev);
+      binding.add(path, {
+        line: dev.line,
+        info: { manufacturer: "flashbak simulator", vendorId: "2c7c", productId: "6001" },
+      });
+    }
+    const stream = new SerialPortStream({ binding, path, baudRate: baud, autoOpen: false });
+    return StreamLink.open(port, stream);
+  }
+  return StreamLink.open(port, new SerialPort({ path: port, baudRate: baud, autoOpen: false }));
+}
+
+/** Forget every in-process device (tests). */
+export function resetSimDevices(): void {
+  for (const p of devices.keys()) binding.remove(p);
+  devices.clear();
+}
