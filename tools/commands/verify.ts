@@ -4,6 +4,7 @@
  * failed and exits 1 (check failed) unless everything holds.
  */
 import type { CommandModule } from "yargs";
+import { PackageError } from "../../firmware-sim/package/format.js";
 import { inspectPackage, verifyFailures } from "../../firmware-sim/package/inspect.js";
 import { ExitCode } from "../exit-codes.js";
 import { printJson, println, setExitCode } from "../io.js";
@@ -24,7 +25,18 @@ const verifyCommand: CommandModule<object, Args> = {
       .example("$0 verify images/example.fbpkg", "prints OK or each failed check; exit 1 on failure")
       .example("$0 verify app.fbpkg --json", '{"ok": ..., "checks": [...], "failures": [...]}'),
   handler: (argv) => {
-    const r = inspectPackage(readInput(argv.package, "package"));
+    const bytes = readInput(argv.package, "package");
+    let r;
+    try {
+      r = inspectPackage(bytes);
+    } catch (e) {
+      // A package whose structure cannot even be read failed verification too: report, exit 1.
+      if (!(e instanceof PackageError)) throw e;
+      setExitCode(ExitCode.CHECK_FAILED);
+      if (argv.json) printJson({ ok: false, error: e.code, failures: [e.message] });
+      else println(`FAIL ${e.code}: ${e.message}\nFAILED: 1 problem(s)`);
+      return;
+    }
     const failures = verifyFailures(r);
     const entries = r.checksums.reduce((n, c) => n + c.entries.length, 0);
     if (failures.length > 0) setExitCode(ExitCode.CHECK_FAILED);
