@@ -54,12 +54,13 @@ export type ParsedChecksum =
   | { readonly ok: false; readonly reason: string };
 
 /**
- * Read checksum.json the way the boot does: only the first 16384 bytes, JSON, a list of
- * objects with "name" and "crc32". `crc32` is undefined where `int(text, 16)` would fail.
+ * Read checksum.json the way the boot does: the first `readLimit` bytes (the faithful device's
+ * 16384; 0 = the whole file, as the hardened boot reads it), JSON, a list of objects with
+ * "name" and "crc32". `crc32` is undefined where `int(text, 16)` would fail.
  */
-export function parseChecksumJson(bytes: Uint8Array): ParsedChecksum {
+export function parseChecksumJson(bytes: Uint8Array, readLimit = CHECKSUM_READ_LIMIT): ParsedChecksum {
   if (bytes.length === 0) return { ok: false, reason: "checksum.json is empty" };
-  const seen = bytes.subarray(0, CHECKSUM_READ_LIMIT);
+  const seen = readLimit > 0 ? bytes.subarray(0, readLimit) : bytes;
   let value: unknown;
   try {
     value = JSON.parse(utf8Decoder.decode(seen));

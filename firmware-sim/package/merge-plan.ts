@@ -15,8 +15,9 @@ import {
   encodeBackupFlag,
   encodeChecksumJson,
 } from "./device-json.js";
-import { fileCrc32 } from "./file-crc32.js";
+import { FILE_CRC32_SEED, crc32, fileCrc32 } from "./file-crc32.js";
 import { compileGlob, matchesAny } from "./glob.js";
+import type { RestoreMode } from "./format.js";
 import type { ProjectManifest } from "./manifest.js";
 import { MANIFEST_FILE } from "./manifest.js";
 
@@ -83,6 +84,12 @@ export interface PlanOptions {
   readonly manifest: ProjectManifest;
   /** More backup globs (`flashbak merge --backup`), added to the manifest's. */
   readonly extraBackup?: readonly string[];
+  /**
+   * Restore mode the package records. `faithful` (the 2021 device) reads only 16384 bytes of
+   * checksum.json and restores an empty protected file at every boot, so both are refused;
+   * `hardened` reads the whole file and accepts empty files. Default `faithful`.
+   */
+  readonly restoreMode?: RestoreMode;
 }
 
 /** Build the plan, or throw a UsageError / MERGE_CHECKSUM_TOO_BIG naming what is wrong. */
@@ -122,27 +129,32 @@ export function planMerge(board: BoardProfile, files: readonly ProjectFile[], op
   }
   checkDestinations(included, new Set(backedUp.map((f) => f.path)));
 
+  const faithful = (opts.restoreMode ?? "faithful") === "faithful";
   const checksum: ChecksumEntry[] = [];
   for (const f of [...backedUp].sort((a, b) => byteCompare(a.dest, b.dest))) {
     const crc = fileCrc32(f.data);
-    if (crc === undefined) {
+    if (crc === undefined && faithful) {
       throw new UsageError(
         `backed-up file "${f.path}" is empty: the device's file_crc32 returns None for empty files and would restore it on every boot`,
-        "give the file content or leave it out of the backup selection",
+        "give the file content, leave it out of the backup selection, or use --restore-mode hardened",
         { path: f.path },
       );
     }
-    checksum.push({ name: `/usr/${f.dest}`, crc32: crc });
+    // Hardened mode treats an empty file recorded with the CRC of no bytes as intact: the
+    // running value passes through unchanged, so that is the seed, 0xffffffff.
+    checksum.push({ name: `/usr/${f.dest}`, crc32: crc ?? crc32(f.data, FILE_CRC32_SEED) });
   }
   const usrFiles: ImageFile[] = included.map((f) => ({ path: `/${f.dest}`, data: f.data }));
   const bakFiles: ImageFile[] = backedUp.map((f) => ({ path: `/usr/${f.dest}`, data: f.data }));
   if (checksum.length > 0) {
     const json = encodeChecksumJson(checksum);
-    if (json.length > CHECKSUM_READ_LIMIT) {
+    if (faithful && json.length > CHECKSUM_READ_LIMIT) {
       throw new FlashbakError(
         "MERGE_CHECKSUM_TOO_BIG",
         `checksum.json would be ${json.length} bytes for ${checksum.length} backed-up files; the device reads only ${CHECKSUM_READ_LIMIT} and would then restore nothing`,
-        { hint: "back up fewer files (roughly 250-300 fit), or shorter paths" },
+        {
+          hint: "back up fewer files (roughly 250-300 fit), use shorter paths, or use --restore-mode hardened",
+        },
       );
     }
     usrFiles.push({ path: `/${CHECKSUM_FILE}`, data: json });

@@ -74,7 +74,12 @@ export function mergeProject(
   const bakPart = lfsPartition(basePkg, "/bak");
 
   step("plan");
-  const plan = planMerge(board, files, { manifest: opts.manifest, extraBackup: opts.extraBackup ?? [] });
+  const restoreMode = opts.restoreMode ?? opts.manifest.restoreMode ?? basePkg.header.restoreMode;
+  const plan = planMerge(board, files, {
+    manifest: opts.manifest,
+    extraBackup: opts.extraBackup ?? [],
+    restoreMode,
+  });
 
   // Build both images before reporting, so a project too big for both says so for both.
   const built: { part: PackagePartition; image?: LfsImage; error?: FlashbakError }[] = [];
@@ -120,7 +125,7 @@ export function mergeProject(
     header: {
       ...h,
       firmwareVersion: opts.firmwareVersion ?? m.firmwareVersion ?? h.firmwareVersion,
-      restoreMode: opts.restoreMode ?? m.restoreMode ?? h.restoreMode,
+      restoreMode,
       build,
     },
     partitions: basePkg.partitions.map((p) => {

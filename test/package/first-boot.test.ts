@@ -16,6 +16,8 @@ import { Module } from "../../firmware-sim/module/module.js";
 import type { RestoreMode } from "../../firmware-sim/package/format.js";
 import { flashImage } from "../../firmware-sim/package/layout.js";
 import { lfsConfigOf } from "../../firmware-sim/package/lfs-image.js";
+import { EMPTY_MANIFEST } from "../../firmware-sim/package/manifest.js";
+import { mergeProject } from "../../firmware-sim/package/merge.js";
 import { readPackage } from "../../firmware-sim/package/reader.js";
 
 /** The module's littlefs, configured exactly as the merger built the images. */
@@ -56,6 +58,29 @@ function powerCycle(m: Module, mode: RestoreMode): Module {
     restoreMode: mode,
   });
 }
+
+describe("hardened package with an empty protected file", () => {
+  it("boots with nothing restored: the merger and the hardened boot agree on the empty file's CRC", () => {
+    const base = readFileSync(join(import.meta.dirname, "../../images/ec600u.fbpkg"));
+    const files = [
+      { path: "main.py", data: new TextEncoder().encode("print('x')\n") },
+      { path: "state.log", data: new Uint8Array(0) },
+    ];
+    const merged = mergeProject(base, files, {
+      manifest: { ...EMPTY_MANIFEST, backup: ["main.py", "state.log"], restoreMode: "hardened" },
+      projectName: "empty",
+    });
+    const m = new Module({
+      board,
+      flash: boardFlash(board, { image: flashImage(merged.package) }),
+      fsDriver: driver,
+      restoreMode: "hardened",
+    });
+    const r = m.boot();
+    expect(r.restore.checked).toBe(2);
+    expect([r.restore.mismatched, r.restore.missing, r.restore.restored]).toEqual([[], [], []]);
+  });
+});
 
 describe.each(["faithful", "hardened"] as const)(
   "merged example package on the module (%s restore)",

@@ -225,6 +225,16 @@ describe("planMerge", () => {
     );
   });
 
+  it("in hardened mode accepts a long checksum.json and records an empty file with the CRC of no bytes", () => {
+    const many = Array.from({ length: 400 }, (_, i) => file(`lib/module_number_${i}.py`));
+    const p = planMerge(board, [...many, file("empty.txt", "")], {
+      manifest: { ...EMPTY_MANIFEST, backup: ["lib/*.py", "empty.txt"] },
+      restoreMode: "hardened",
+    });
+    expect(p.checksum.length).toBe(401);
+    expect(p.checksum.find((c) => c.name === "/usr/empty.txt")!.crc32).toBe(0xffffffff);
+  });
+
   it("allows case-only twins when they are not backed up", () => {
     expect(
       plan([file("A.txt"), file("a.txt"), file("main.py")], { backup: ["main.py"] }).usrFiles.length,
