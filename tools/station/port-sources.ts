@@ -1,0 +1,41 @@
+/**
+ * Which ports a command talks to, from `--port`/`--ports`: simulated modules ("sim", "sim:N",
+ * "sim:a,sim:b") in-process on a virtual timeline, or real serial ports (names, or "auto" for
+ * every USB serial port present) through the serial layer.
+ */
+import { UsageError } from "../../firmware-sim/errors.js";
+import { parseSimPorts, SimPortSource } from "./sim-ports.js";
+import type { PortSource } from "./station.js";
+
+export interface ResolvedPorts {
+  source: PortSource;
+  /** Ports to use; undefined = whatever the source lists (auto / continuous). */
+  ports: string[] | undefined;
+  /** Set for simulated ports: their shared timeline is the host time. */
+  sim: SimPortSource | undefined;
+}
+
+/**
+ * @param spec the --port/--ports value.
+ * @param board board of the modules, which sizes simulated modules' flash.
+ */
+export async function resolvePorts(spec: string, board: string | undefined): Promise<ResolvedPorts> {
+  const simNames = spec === "sim" ? ["sim:0"] : parseSimPorts(spec);
+  if (simNames !== undefined) {
+    if (board === undefined)
+      throw new UsageError(
+        "simulated ports need a board",
+        "pass --board ec600u (a package names its own board)",
+      );
+    const sim = new SimPortSource(board);
+    for (const n of simNames) sim.plug(n);
+    return { source: sim, ports: simNames, sim };
+  }
+  const { serialPortSource } = await import("./serial-port-source.js");
+  const source = serialPortSource();
+  return {
+    source,
+    ports: spec === "auto" ? undefined : spec.split(",").map((s) => s.trim()),
+    sim: undefined,
+  };
+}
