@@ -2,9 +2,19 @@
 import type { CommandModule } from "yargs";
 import chips from "./chips.js";
 import exportCommand from "./export.js";
+import flash from "./flash.js";
 import inspect from "./inspect.js";
 import merge from "./merge.js";
+import station from "./station.js";
 import verify from "./verify.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- yargs modules differ in their argument types
-export const commands: CommandModule<any, any>[] = [chips, exportCommand, inspect, merge, verify];
+export const commands: CommandModule<any, any>[] = [
+  chips,
+  exportCommand,
+  flash,
+  inspect,
+  merge,
+  station,
+  verify,
+];
