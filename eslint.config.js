@@ -26,7 +26,19 @@ export default tseslint.config(
       "no-restricted-globals": ["error", "process", "setTimeout", "setInterval", "setImmediate"],
       "no-restricted-imports": [
         "error",
-        { patterns: ["node:fs", "fs", "node:fs/*", "node:process", "node:timers"] },
+        {
+          paths: [
+            "fs",
+            "node:fs",
+            "fs/promises",
+            "node:fs/promises",
+            "process",
+            "node:process",
+            "timers",
+            "node:timers",
+          ],
+          patterns: ["node:timers/*"],
+        },
       ],
     },
   },
