@@ -1,5 +1,6 @@
 /** Every benchmark suite, one module per area. */
 import type { Bench } from "./report.js";
 import { flashBenches } from "./flash.js";
+import { flashSerialBenches } from "./flash-serial.js";
 
-export const benches: Bench[] = [...flashBenches];
+export const benches: Bench[] = [...flashBenches, ...flashSerialBenches];

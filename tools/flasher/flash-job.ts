@@ -15,7 +15,7 @@ import { FlashbakError } from "../../firmware-sim/errors.js";
 import type { SerialLink } from "../serial/link.js";
 import { EspClient } from "./esp-client.js";
 import { FlasherError } from "./flasher-error.js";
-import type { FlashPlan, Segment } from "./flash-plan.js";
+import { compressedRun, runsOf, type FlashPlan, type Run, type Segment } from "./flash-plan.js";
 import { realTime, type HostTime } from "./host-time.js";
 
 export interface FlashJobOptions {
@@ -162,14 +162,27 @@ export async function flashModule(
   };
 
   await connect(true);
-  let i = 0;
-  let lastCompressed = false;
-  while (i < plan.segments.length) {
-    const seg = plan.segments[i]!;
+  let lastCompressed: boolean | undefined;
+  const verified = new Set<Segment>();
+  for (;;) {
     try {
       checkAbort(opts.signal, link.name);
-      lastCompressed = await writeSegment(client, seg, opts, result, progress, opts.signal);
-      i++;
+      // Check every segment first, so writes then stream back to back (see runsOf).
+      const todo: Segment[] = [];
+      for (const seg of plan.segments) {
+        if (verified.has(seg)) continue;
+        progress("check");
+        if ((opts.skipUnchanged ?? true) && (await client.md5(seg.offset, seg.data.length)) === seg.md5) {
+          verified.add(seg);
+          result.skippedBytes += seg.data.length;
+          result.segmentsSkipped++;
+        } else todo.push(seg);
+      }
+      for (const run of runsOf(todo)) {
+        lastCompressed = await writeRun(client, plan, run, opts, result, progress);
+        for (const seg of run.segments) verified.add(seg);
+      }
+      break;
     } catch (e) {
       if (!recoverable(e) || result.reconnects >= (opts.reconnects ?? 2)) throw e;
       result.reconnects++;
@@ -178,9 +191,8 @@ export async function flashModule(
       await connect(false);
     }
   }
-  if (client.personality === "stub" && plan.segments.length > 0 && result.segmentsWritten > 0) {
+  if (client.personality === "stub" && lastCompressed !== undefined)
     await client.flashEnd(lastCompressed, true);
-  }
   progress("done");
   if (opts.resetAfter ?? true) {
     await client.hardReset();
@@ -190,35 +202,28 @@ export async function flashModule(
   return result;
 }
 
-/** Check, write and verify one segment; true when it was written compressed. */
-async function writeSegment(
+/** Write one run in one session, then verify each of its segments; true when compressed. */
+async function writeRun(
   client: EspClient,
-  seg: Segment,
+  plan: FlashPlan,
+  run: Run,
   opts: FlashJobOptions,
   result: FlashResult,
   progress: (phase: FlashProgress["phase"]) => void,
-  signal: AbortSignal | undefined,
 ): Promise<boolean> {
-  progress("check");
-  if ((opts.skipUnchanged ?? true) && (await client.md5(seg.offset, seg.data.length)) === seg.md5) {
-    result.skippedBytes += seg.data.length;
-    result.segmentsSkipped++;
-    progress("check");
-    return false;
-  }
-  const z = (opts.compress ?? true) ? seg.compressed : undefined;
-  const wire = z ?? seg.data;
+  const z = (opts.compress ?? true) ? compressedRun(plan, run) : undefined;
+  const wire = z ?? run.data;
   const compressed = z !== undefined;
   const blocks = await client.flashBegin({
-    offset: seg.offset,
-    size: seg.data.length,
+    offset: run.offset,
+    size: run.data.length,
     wireSize: wire.length,
     compressed,
   });
   const bs = client.writeBlockSize;
   const base = result.writtenBytes;
   for (let b = 0; b < blocks; b++) {
-    checkAbort(signal, client.link.name);
+    checkAbort(opts.signal, client.link.name);
     let block = wire.subarray(b * bs, (b + 1) * bs);
     if (!compressed && block.length < bs) {
       // Plain writes pad the last block with 0xFF, as esptool does.
@@ -228,24 +233,27 @@ async function writeSegment(
     }
     await client.flashBlock(b, block, compressed);
     result.sentBytes += block.length;
-    result.writtenBytes = base + Math.min(seg.data.length, Math.round(((b + 1) / blocks) * seg.data.length));
+    result.writtenBytes = base + Math.round(((b + 1) / blocks) * run.data.length);
     progress("write");
   }
-  result.writtenBytes = base + seg.data.length;
+  result.writtenBytes = base;
   progress("verify");
-  const got = await client.md5(seg.offset, seg.data.length);
-  if (got !== seg.md5) {
-    result.writtenBytes = base;
-    throw new FlasherError(
-      "ESP_VERIFY_FAILED",
-      `${client.link.name}: ${seg.region} at 0x${seg.offset.toString(16)} reads back MD5 ${got}, expected ${seg.md5}`,
-      {
-        hint: "the flash did not take the data (worn or failing flash, or a bad line); run the flash again, and replace the module if it repeats",
-        details: { offset: seg.offset, expected: seg.md5, actual: got },
-      },
-    );
+  for (const seg of run.segments) {
+    const got = await client.md5(seg.offset, seg.data.length);
+    if (got !== seg.md5) {
+      throw new FlasherError(
+        "ESP_VERIFY_FAILED",
+        `${client.link.name}: ${seg.region} at 0x${seg.offset.toString(16)} reads back MD5 ${got}, expected ${seg.md5}`,
+        {
+          hint: "the flash did not take the data (worn or failing flash, or a bad line); run the flash again, and replace the module if it repeats",
+          details: { offset: seg.offset, expected: seg.md5, actual: got },
+        },
+      );
+    }
+    result.writtenBytes += seg.data.length;
+    result.segmentsWritten++;
+    progress("verify");
   }
-  result.segmentsWritten++;
   return compressed;
 }
 

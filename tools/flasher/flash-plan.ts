@@ -4,8 +4,9 @@
  *
  * Why segments: each one is MD5-checked before it is written (identical ones are skipped) and
  * after (verify), so an interrupted flash is resumed by running it again: everything already
- * on the module is skipped, only the rest is sent. A segment is compressed once, on first use,
- * and the compressed bytes are shared by every module a station flashes with the same plan.
+ * on the module is skipped, only the rest is sent. Changed segments that follow each other are
+ * written as one run; a run is compressed once and the compressed bytes are shared by every
+ * module a station flashes with the same plan.
  */
 import { createHash } from "node:crypto";
 import { deflateSync } from "node:zlib";
@@ -37,7 +38,6 @@ export interface PlanOptions {
 }
 
 export class Segment {
-  private deflated: Uint8Array | undefined;
   private digest: string | undefined;
 
   constructor(
@@ -52,12 +52,63 @@ export class Segment {
     this.digest ??= createHash("md5").update(this.data).digest("hex");
     return this.digest;
   }
+}
 
-  /** zlib level 9, as esptool sends it; undefined when compression does not shrink the data. */
-  get compressed(): Uint8Array | undefined {
-    if (this.deflated === undefined) this.deflated = new Uint8Array(deflateSync(this.data, { level: 9 }));
-    return this.deflated.length < this.data.length ? this.deflated : undefined;
+/**
+ * Consecutive segments written in one FLASH_(DEFL_)BEGIN session. Why runs: each session ends
+ * with the module finishing its last write before it answers the next command, a pipeline
+ * drain of one block's program time; one session per contiguous stretch keeps that to once
+ * per stretch instead of once per segment.
+ */
+export interface Run {
+  offset: number;
+  segments: Segment[];
+  data: Uint8Array;
+}
+
+export function runsOf(segments: readonly Segment[]): Run[] {
+  const runs: Run[] = [];
+  for (const s of segments) {
+    const last = runs[runs.length - 1];
+    const lastSeg = last?.segments[last.segments.length - 1];
+    if (
+      last !== undefined &&
+      lastSeg !== undefined &&
+      lastSeg.offset + lastSeg.data.length === s.offset &&
+      lastSeg.region === s.region
+    ) {
+      last.segments.push(s);
+    } else {
+      runs.push({ offset: s.offset, segments: [s], data: new Uint8Array(0) });
+    }
   }
+  for (const r of runs) {
+    if (r.segments.length === 1) r.data = r.segments[0]!.data;
+    else {
+      const n = r.segments.reduce((a, s) => a + s.data.length, 0);
+      r.data = new Uint8Array(n);
+      let o = 0;
+      for (const s of r.segments) {
+        r.data.set(s.data, o);
+        o += s.data.length;
+      }
+    }
+  }
+  return runs;
+}
+
+/**
+ * zlib level 9 of a run (as esptool sends it), or undefined when compression does not shrink
+ * the data. Cached per plan and range, so a station compresses once for all its modules.
+ */
+export function compressedRun(plan: FlashPlan, run: Run): Uint8Array | undefined {
+  const key = `${run.offset}:${run.data.length}`;
+  let z = plan.compressed.get(key);
+  if (z === undefined) {
+    z = new Uint8Array(deflateSync(run.data, { level: 9 }));
+    plan.compressed.set(key, z);
+  }
+  return z.length < run.data.length ? z : undefined;
 }
 
 export interface FlashPlan {
@@ -66,6 +117,8 @@ export interface FlashPlan {
   preserved: { name: string; offset: number; size: number }[];
   /** Uncompressed bytes the plan covers. */
   totalBytes: number;
+  /** Compressed runs by "offset:length" (see compressedRun). */
+  compressed: Map<string, Uint8Array>;
 }
 
 function hex(n: number): string {
@@ -122,5 +175,5 @@ export function planFlash(regions: readonly FlashRegion[], opts: PlanOptions): F
     }
     totalBytes += r.data.length;
   }
-  return { segments, preserved, totalBytes };
+  return { segments, preserved, totalBytes, compressed: new Map() };
 }
