@@ -2,5 +2,6 @@
 import type { Bench } from "./report.js";
 import { flashBenches } from "./flash.js";
 import { flashSerialBenches } from "./flash-serial.js";
+import { mergeBenches } from "./merge.js";
 
-export const benches: Bench[] = [...flashBenches, ...flashSerialBenches];
+export const benches: Bench[] = [...flashBenches, ...flashSerialBenches, ...mergeBenches];

@@ -28,7 +28,7 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** Append-only byte buffer that doubles as it grows. */
 export class ByteSink {
   private buf = new Uint8Array(4096);
-  private view = new DataView(this.buf.buffer);
+  private dv = new DataView(this.buf.buffer);
   length = 0;
 
   private reserve(n: number): void {
@@ -38,18 +38,18 @@ export class ByteSink {
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.length));
     this.buf = next;
-    this.view = new DataView(next.buffer);
+    this.dv = new DataView(next.buffer);
   }
 
   u16(v: number): void {
     this.reserve(2);
-    this.view.setUint16(this.length, v, true);
+    this.dv.setUint16(this.length, v, true);
     this.length += 2;
   }
 
   u32(v: number): void {
     this.reserve(4);
-    this.view.setUint32(this.length, v >>> 0, true);
+    this.dv.setUint32(this.length, v >>> 0, true);
     this.length += 4;
   }
 
@@ -61,7 +61,7 @@ export class ByteSink {
 
   /** Overwrite a u32 already written (lengths patched in after the value is known). */
   patchU32(at: number, v: number): void {
-    this.view.setUint32(at, v >>> 0, true);
+    this.dv.setUint32(at, v >>> 0, true);
   }
 
   /** Write one TLV whose value is produced by `body` (which writes into this sink). */
@@ -85,6 +85,11 @@ export class ByteSink {
 
   tlvU32(tag: number, critical: boolean, value: number): void {
     this.tlv(tag, critical, (s) => s.u32(value));
+  }
+
+  /** A view (not a copy) of bytes written so far; invalidated by the next write. */
+  view(start = 0, end = this.length): Uint8Array {
+    return this.buf.subarray(start, end);
   }
 
   finish(): Uint8Array {
@@ -150,6 +155,11 @@ export function tlvString(t: Tlv, what: string): string {
   }
 }
 
+function erased(chunk: Uint8Array): boolean {
+  for (let i = 0; i < chunk.length; i++) if (chunk[i] !== 0xff) return false;
+  return true;
+}
+
 /**
  * Sparse image: u32 chunk size, a bitmap with one bit per chunk (LSB first; 1 = stored), then
  * the stored chunks in order. A chunk is left out exactly when all its bytes are 0xFF (erased
@@ -161,7 +171,7 @@ export function encodeSparse(s: ByteSink, image: Uint8Array): void {
   const stored: Uint8Array[] = [];
   for (let i = 0; i < chunks; i++) {
     const chunk = image.subarray(i * SPARSE_CHUNK, Math.min(image.length, (i + 1) * SPARSE_CHUNK));
-    if (chunk.some((b) => b !== 0xff)) {
+    if (!erased(chunk)) {
       bitmap[i >> 3]! |= 1 << (i & 7);
       stored.push(chunk);
     }

@@ -7,9 +7,7 @@
  */
 import { isPowerLoss } from "../errors.js";
 import { FlashbakError } from "../errors.js";
-// eslint-disable-next-line no-restricted-imports -- the project's ../fs seam, not node:fs (the "fs" pattern matches the folder name)
 import type { FileSystem } from "../fs/file-system.js";
-// eslint-disable-next-line no-restricted-imports -- the project's ../fs seam, not node:fs (the "fs" pattern matches the folder name)
 import { readFile, tryStat, walk } from "../fs/fs-util.js";
 import { boards } from "../module/boards.js";
 import {

@@ -9,11 +9,8 @@
  */
 import { FlashbakError, FsError } from "../errors.js";
 import { MemoryBlockDevice } from "../flash/block-device.js";
-// eslint-disable-next-line no-restricted-imports -- the project's ../fs seam, not node:fs (the "fs" pattern matches the folder name)
 import type { FileSystem } from "../fs/file-system.js";
-// eslint-disable-next-line no-restricted-imports -- the project's ../fs seam, not node:fs (the "fs" pattern matches the folder name)
 import { mkdirs, writeFile } from "../fs/fs-util.js";
-// eslint-disable-next-line no-restricted-imports -- the project's ../fs seam, not node:fs (the "fs" pattern matches the folder name)
 import { dirname } from "../fs/path.js";
 import type { LfsConfig } from "../littlefs/config.js";
 import { LittleFs } from "../littlefs/little-fs.js";

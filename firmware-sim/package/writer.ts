@@ -68,11 +68,9 @@ export function writePackage(pkg: FirmwarePackage): Uint8Array {
   for (const p of pkg.partitions) writePartition(s, p);
   const total = s.length + TRAILER_SIZE;
   s.patchU32(12, total);
-  const head = s.finish().subarray(0, 16);
-  s.patchU32(16, crc32(head));
-  const body = s.finish();
+  s.patchU32(16, crc32(s.view(0, 16)));
   const out = new Uint8Array(total);
-  out.set(body);
-  out.set(sha256(body), body.length);
+  out.set(s.view());
+  out.set(sha256(s.view()), s.length);
   return out;
 }

@@ -20,6 +20,16 @@ describe("file_crc32", () => {
     expect(fileCrc32(new Uint8Array(0))).toBeUndefined();
   });
 
+  it.each([
+    ["a zero-length buffer", new Uint8Array(new ArrayBuffer(0))],
+    ["an empty view on a larger buffer", new Uint8Array(8).subarray(4, 4)],
+    ["TextEncoder output for an empty string", new TextEncoder().encode("")],
+  ])("passes the running value through for no bytes (%s)", (_n, empty) => {
+    expect(crc32(empty, 0xffffffff)).toBe(0xffffffff);
+    expect(crc32(empty, 0x1234)).toBe(0x1234);
+    expect(crc32(empty)).toBe(0);
+  });
+
   it.each([1, 255, 4096, 4097, 10_000])(
     "equals zlib.crc32(data, 0xFFFFFFFF) for %i bytes, fed whole or in 4 KiB blocks",
     (n) => {
