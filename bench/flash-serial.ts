@@ -52,11 +52,13 @@ async function timedFlash(
   timeline: Timeline,
   plan: FlashPlan,
   baud: number,
+  skip = true,
 ): Promise<number> {
   let start = -1;
   let end = -1;
   await flashModule(link, plan, {
     baud,
+    skipUnchanged: skip,
     resetBefore: false,
     resetAfter: false,
     time: timeline,
