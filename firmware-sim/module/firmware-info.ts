@@ -1,8 +1,11 @@
 /**
- * A small descriptor the flasher writes at the start of the `firmware` partition, so that a
+ * A small descriptor the flasher writes in the LAST block of the `firmware` partition, so that a
  * flash image says which firmware it runs: the board it was built for, the package name and
  * version, and the boot-time restore mode the firmware package chose (DESIGN.md "Module and
  * boot": `faithful` unless the package says `hardened`).
+ *
+ * The last block keeps it clear of the firmware image itself, which starts at the partition's
+ * offset and is far smaller than the partition.
  *
  * Layout (little-endian): "FBFW" | u8 version 1 | u8[3] 0xff | u32 JSON length | JSON (UTF-8)
  * | u32 CRC-32 of everything before it. Anything else there (a blank partition, a real firmware
@@ -44,13 +47,14 @@ export function readFirmwareInfo(flash: NorFlash, board: BoardProfile): Firmware
   const part = partitionOfType(board, "firmware");
   if (part === undefined) return undefined;
   const bd = partitionDevice(flash, board, part.name);
+  const last = bd.geometry.blockCount - 1;
   const head = new Uint8Array(HEAD);
-  bd.read(0, 0, head);
+  bd.read(last, 0, head);
   if (!MAGIC.every((b, i) => head[i] === b) || head[4] !== 1) return undefined;
   const len = new DataView(head.buffer).getUint32(8, true);
   if (len > bd.geometry.blockSize - HEAD - 4) return undefined;
   const all = new Uint8Array(HEAD + len + 4);
-  bd.read(0, 0, all);
+  bd.read(last, 0, all);
   const v = new DataView(all.buffer);
   if (v.getUint32(HEAD + len, true) !== crc32(all.subarray(0, HEAD + len))) return undefined;
   try {
@@ -69,11 +73,18 @@ export function readFirmwareInfo(flash: NorFlash, board: BoardProfile): Firmware
   }
 }
 
-/** The flasher's write of the descriptor: erase the partition's first block, program it. */
+/** The flasher's write of the descriptor: erase the partition's last block, program it. */
 export function writeFirmwareInfo(flash: NorFlash, board: BoardProfile, info: FirmwareInfo): void {
   const part = partitionOfType(board, "firmware");
   if (part === undefined) return;
   const bd = partitionDevice(flash, board, part.name, { writable: true });
-  bd.erase(0);
-  bd.prog(0, 0, encodeFirmwareInfo(info));
+  const last = bd.geometry.blockCount - 1;
+  bd.erase(last);
+  bd.prog(last, 0, encodeFirmwareInfo(info));
+}
+
+/** Byte range of the descriptor block on the chip (a package image must not reach into it). */
+export function firmwareInfoOffset(board: BoardProfile, sectorSize: number): number | undefined {
+  const part = partitionOfType(board, "firmware");
+  return part === undefined ? undefined : part.offset + part.size - sectorSize;
 }

@@ -8,6 +8,7 @@
  * (mounts, backup verify/restore, app FOTA). Nothing on the module may write `/bak`.
  */
 import type { Clock } from "../clock.js";
+import { FsError, isPowerLoss } from "../errors.js";
 import type { NorFlash } from "../flash/nor-flash.js";
 import type { FileSystem } from "../fs/file-system.js";
 import type { Logger } from "../logger.js";
@@ -18,7 +19,7 @@ import type { BoardProfile } from "./boards.js";
 import type { BootContext, BootKind, BootReport } from "./boot.js";
 import { mountAll, runBootScripts } from "./boot.js";
 import { Checksum } from "./checksum.js";
-import { DeviceVfs } from "./device-vfs.js";
+import { DeviceVfs, ReadOnlyFileSystem } from "./device-vfs.js";
 import { FileCrc32 } from "./file-crc32.js";
 import { readFirmwareInfo } from "./firmware-info.js";
 import { partitionAt, partitionDevice, partitionOfType } from "./flash-map.js";
@@ -119,6 +120,25 @@ export class Module {
       this.sd = new SecureData(partitionDevice(this.flash, this.board, part.name));
     }
     return this.sd;
+  }
+
+  /**
+   * Mount `/usr` and `/bak` as a booted module has them, without running the boot scripts and
+   * without formatting anything (host tools inspecting or changing a module's files).
+   * Throws the mount's FsError when `/usr` holds no file system.
+   */
+  attach(): void {
+    this.vfs.unmountAll();
+    const usr = this.driver.mount(this.usrReq);
+    this.vfs.mount("/usr", usr);
+    let bak: FileSystem | undefined;
+    try {
+      bak = new ReadOnlyFileSystem(this.driver.mount(this.bakReq));
+      this.vfs.mount("/bak", bak);
+    } catch (e) {
+      if (isPowerLoss(e) || !(e instanceof FsError)) throw e;
+    }
+    this.mounted = { usr, bak };
   }
 
   /** Power-on boot. */

@@ -9,6 +9,7 @@ import inspect from "./inspect.js";
 import merge from "./merge.js";
 import ports from "./ports.js";
 import repl from "./repl.js";
+import sim from "./sim.js";
 import station from "./station.js";
 import verify from "./verify.js";
 
@@ -23,6 +24,7 @@ export const commands: CommandModule<any, any>[] = [
   merge,
   ports,
   repl,
+  sim,
   station,
   verify,
 ];

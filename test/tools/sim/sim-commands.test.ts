@@ -1,0 +1,153 @@
+/** `flashbak sim ...` as a user runs it: flash files in a temporary directory, the example package. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../cli-harness.js";
+
+const PKG = join(process.cwd(), "images/example.fbpkg");
+let dir: string;
+const path = (name: string): string => join(dir, name);
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "flashbak-sim-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function fresh(name: string): Promise<string> {
+  const f = path(name);
+  const r = await runCli(["sim", "create", "--package", PKG, "--flash", f]);
+  expect(r.code, r.stderr).toBe(0);
+  return f;
+}
+
+describe("flashbak sim", () => {
+  it("boards lists both profiles with their partitions, and --json is parseable", async () => {
+    const text = await runCli(["sim", "boards"]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(
+      /ec600u:.*\n[\s\S]*customer_backup_fs\s+littlefs\s+0x480000\s+128 KiB\s+\/bak\s+read-only/,
+    );
+    const json = await runCli(["sim", "boards", "--json"]);
+    const list = JSON.parse(json.stdout) as Array<{ id: string; partitions: unknown[] }>;
+    expect(list.map((b) => b.id)).toEqual(["ec600u", "ec600s"]);
+  });
+
+  it("create from a package then boot: the device's log, nothing restored", async () => {
+    const f = await fresh("a.bin");
+    expect(readFileSync(f).length).toBe(8 << 20);
+    const r = await runCli(["sim", "boot", "--flash", f]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("mount.\n");
+    expect(r.stderr).toMatch(/5 protected file\(s\) checked, 0 restored/);
+  });
+
+  it("create refuses an existing flash file unless --reflash or --erase", async () => {
+    const f = await fresh("exists.bin");
+    const r = await runCli(["sim", "create", "--package", PKG, "--flash", f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--reflash/);
+  });
+
+  it("a file damaged on flash is restored at the next boot", async () => {
+    const f = await fresh("b.bin");
+    const c = await runCli(["sim", "fs", "--flash", f, "corrupt", "/usr/main.py"]);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/damaged \/usr\/main.py: customer_fs block \d+/);
+    const r = await runCli(["sim", "boot", "--flash", f, "--json"]);
+    const report = JSON.parse(r.stdout) as { restore: { restored: string[] }; log: string[] };
+    expect(report.restore.restored).toContain("/usr/main.py");
+    expect(report.log).toContain("- restoring /usr/main.py");
+  });
+
+  it("an edit over stdin is reverted; the same edit followed by crc32 is kept", async () => {
+    const f = await fresh("c.bin");
+    await runCli(["sim", "fs", "--flash", f, "write", "/usr/main.py"], { stdin: "print('mine')\n" });
+    expect((await runCli(["sim", "boot", "--flash", f])).stdout).toBe("mount.\n- restoring /usr/main.py\n");
+    await runCli(["sim", "fs", "--flash", f, "write", "/usr/main.py"], { stdin: "print('mine')\n" });
+    const crc = await runCli(["sim", "crc32", "--flash", f, "/usr/main.py"]);
+    expect(crc.stdout).toMatch(/^'0x[0-9a-f]+'\n$/);
+    expect((await runCli(["sim", "boot", "--flash", f])).stdout).toBe("mount.\n");
+    expect((await runCli(["sim", "fs", "--flash", f, "cat", "/usr/main.py"])).stdout).toBe("print('mine')\n");
+  });
+
+  it("/bak is read-only from the module: writing it fails with EROFS (exit 2)", async () => {
+    const f = await fresh("d.bin");
+    const r = await runCli(["sim", "fs", "--flash", f, "write", "/bak/usr/main.py"], { stdin: "x" });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/read-only/);
+  });
+
+  it("SecureData: -2 exits 4, store/read round-trip, a bad index exits 2", async () => {
+    const f = await fresh("e.bin");
+    const none = await runCli(["sim", "securedata", "--flash", f, "read", "3"]);
+    expect(none.code).toBe(4);
+    expect(none.stderr).toMatch(/-2/);
+    expect((await runCli(["sim", "securedata", "--flash", f, "store", "3", "--hex", "00ff0010"])).code).toBe(
+      0,
+    );
+    expect((await runCli(["sim", "securedata", "--flash", f, "read", "3"])).stdout).toBe("00ff0010\n");
+    expect((await runCli(["sim", "securedata", "--flash", f, "store", "17", "--hex", "00"])).code).toBe(2);
+  });
+
+  it("SecureData survives a reflash of the package; --erase does not keep it", async () => {
+    const f = await fresh("f.bin");
+    await runCli(["sim", "securedata", "--flash", f, "store", "16", "--hex", "cafe"]);
+    const re = await runCli(["sim", "create", "--package", PKG, "--flash", f, "--reflash"]);
+    expect(re.code, re.stderr).toBe(0);
+    expect(re.stdout).toMatch(/kept\s+securedata/);
+    expect((await runCli(["sim", "securedata", "--flash", f, "read", "16"])).stdout).toBe("cafe\n");
+    await runCli(["sim", "create", "--package", PKG, "--flash", f, "--erase"]);
+    expect((await runCli(["sim", "securedata", "--flash", f, "read", "16"])).code).toBe(4);
+  });
+
+  it("FOTA staged from the shell is applied by the next boot and keeps its new CRC", async () => {
+    const f = await fresh("g.bin");
+    writeFileSync(path("v2.py"), "print('v2')\n");
+    const st = await runCli(["sim", "fota", "--flash", f, "stage", "/usr/main.py", "--file", path("v2.py")]);
+    expect(st.code, st.stderr).toBe(0);
+    const b = await runCli(["sim", "boot", "--flash", f, "--json"]);
+    expect((JSON.parse(b.stdout) as { fota: { applied: string[] } }).fota.applied).toEqual(["/usr/main.py"]);
+    expect((await runCli(["sim", "boot", "--flash", f])).stdout).toBe("mount.\n");
+    expect((await runCli(["sim", "fs", "--flash", f, "cat", "/usr/main.py"])).stdout).toBe("print('v2')\n");
+  });
+
+  it("--cut-after N saves the torn flash and exits 3; a large N lets the work finish (0)", async () => {
+    const f = await fresh("h.bin");
+    await runCli(["sim", "fs", "--flash", f, "rm", "/usr/main.py"]);
+    const before = readFileSync(f);
+    const cut = await runCli(["sim", "boot", "--flash", f, "--cut-after", "1"]);
+    expect(cut.code).toBe(3);
+    expect(cut.stderr).toMatch(/power lost after flash write operation 1; .* saved to/);
+    expect(readFileSync(f).equals(before)).toBe(false);
+    const done = await runCli(["sim", "boot", "--flash", f, "--cut-after", "100000"]);
+    expect(done.code).toBe(0);
+    expect((await runCli(["sim", "boot", "--flash", f])).stdout).toBe("mount.\n");
+  });
+
+  it("--cut-after also cuts a create, and --json reports the power loss", async () => {
+    const f = path("i.bin");
+    const r = await runCli(["sim", "create", "--package", PKG, "--flash", f, "--cut-after", "4", "--json"]);
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: "POWER_LOSS", operation: 4 });
+    expect(readFileSync(f).length).toBe(8 << 20);
+  });
+
+  it.each([
+    [["sim", "boot"], /--flash/],
+    [["sim", "boot", "--flash", "/nonexistent/x.bin"], /does not exist/],
+    [["sim", "securedata", "--flash", "x.bin", "store", "1"], /--hex/],
+    [["sim", "create", "--flash", "x.bin"], /--package PKG or --board B/],
+  ])("bad usage %j explains itself", async (args, msg) => {
+    const r = await runCli(args);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(msg);
+  });
+
+  it("create --board makes a bare module whose boot reports restore as not configured", async () => {
+    const f = path("bare.bin");
+    expect((await runCli(["sim", "create", "--board", "ec600u", "--flash", f])).code).toBe(0);
+    const r = await runCli(["sim", "boot", "--flash", f]);
+    expect(r.stdout).toBe("mount.\nx backup restore procedure error: [Errno 2] ENOENT\n");
+  });
+});
