@@ -15,13 +15,19 @@ import { BLOCK_INLINE, BLOCK_NULL, CMP_EQ, CMP_GT, CMP_LT, alignDown, alignUp } 
 
 export const ERR = LfsErrno;
 
-/** Map a block-device exception to a littlefs error code, rethrowing what is not ours to handle. */
+/**
+ * Map a block-device exception to a littlefs error code, rethrowing what is not ours to handle:
+ * a power cut, and contract violations (programming unerased or misaligned bytes), which are
+ * bugs in this library and must surface rather than be "repaired" by relocating.
+ */
 export function bdErrorCode(e: unknown): number {
   if (isPowerLoss(e)) throw e;
   if (e instanceof FlashbakError) {
-    if (e.code === "BD_READ_ONLY") return ERR.EROFS;
-    if (/^(FLASH_BAD|BD_)/.test(e.code)) return ERR.CORRUPT;
-    if (/^FLASH_/.test(e.code)) return ERR.IO;
+    const c = e.code;
+    if (/_(NOT_ERASED|ALIGN|BIT_SET|REPROGRAM_LIMIT|CONFIG)$/.test(c)) throw e;
+    if (c === "BD_READ_ONLY" || c === "FLASH_READ_ONLY") return ERR.EROFS;
+    if (/^(FLASH_BAD|BD_)/.test(c) || c === "FLASH_RANGE") return ERR.CORRUPT;
+    if (/^FLASH_/.test(c)) return ERR.IO;
   }
   throw e;
 }

@@ -8,7 +8,16 @@ import { ERR } from "./bd-cache.js";
 import { allocCkpoint } from "./alloc.js";
 import { dirFetch, dirFind, dirGet, dirGetInfo, type EntryInfo, type FindOut } from "./mdir-fetch.js";
 import { dirAlloc } from "./mdir-commit.js";
-import { dirCommit, dirDrop, fsForceConsistency, fsPred, hasMove, prepMove, prepOrphans } from "./orphans.js";
+import {
+  dirCommit,
+  dirDrop,
+  fsForceConsistency,
+  fsPred,
+  hasMove,
+  hasOrphans,
+  prepMove,
+  prepOrphans,
+} from "./orphans.js";
 import {
   type DirState,
   type Lfs,
@@ -175,7 +184,7 @@ export function lfsRemove(lfs: Lfs, parts: readonly string[]): number {
   } finally {
     if (dirEntry !== null) mlistRemove(lfs, dirEntry);
   }
-  if (dirEntry !== null) {
+  if (hasOrphans(lfs) && dirEntry !== null) {
     prepOrphans(lfs, -1);
     err = fsPred(lfs, dirEntry.m.pair, cwd);
     if (err) return err;
@@ -241,7 +250,7 @@ export function lfsRename(lfs: Lfs, oldParts: readonly string[], newParts: reado
   } finally {
     if (prevEntry !== null) mlistRemove(lfs, prevEntry);
   }
-  if (prevEntry !== null) {
+  if (hasOrphans(lfs) && prevEntry !== null) {
     prepOrphans(lfs, -1);
     err = fsPred(lfs, prevEntry.m.pair, newcwd);
     if (err) return err;

@@ -4,7 +4,7 @@
  * Small files live inline in their mdir; bigger ones are CTZ skip-lists written copy-on-write,
  * so a file on disk is always either its old or its new version until `sync` commits the new one.
  */
-import { ERR, bdFlush, bdProg, bdRead, bdErase, cacheDrop, cacheZero } from "./bd-cache.js";
+import { ERR, bdErase, bdFlush, bdProg, bdRead, bdSync, cacheDrop, cacheZero } from "./bd-cache.js";
 import { allocCkpoint, lfsAlloc } from "./alloc.js";
 import { ctzExtend, ctzFind, ctzIndex } from "./ctz.js";
 import { dirFind, dirGet, dirGetRead, type FindOut } from "./mdir-fetch.js";
@@ -289,6 +289,11 @@ export function fileSync(lfs: Lfs, file: FileState): number {
     return err;
   }
   if (file.flags & F_DIRTY && !pairIsNull(file.m.pair)) {
+    // v2.11: make sure data writes complete before the metadata that points at them
+    if (!(file.flags & F_INLINE)) {
+      err = bdSync(lfs, lfs.pcache, lfs.rcache, false);
+      if (err) return err;
+    }
     let attr: MAttr;
     if (file.flags & F_INLINE) {
       attr = { tag: mktag(TYPE_INLINESTRUCT, file.id, file.ctz.size), buffer: file.cache.buffer };
@@ -461,19 +466,15 @@ export function fileSize(file: FileState): number {
 }
 
 export function fileSeek(lfs: Lfs, file: FileState, off: number, whence: number): number {
+  // positions are 31-bit: wrapping below 0 lands above file_max, which is refused
   let npos = file.pos;
   if (whence === SEEK_SET) npos = off;
-  else if (whence === SEEK_CUR) {
-    if (file.pos + off < 0) return ERR.INVAL;
-    npos = file.pos + off;
-  } else if (whence === SEEK_END) {
-    const res = fileSize(file) + off;
-    if (res < 0) return ERR.INVAL;
-    npos = res;
-  }
+  else if (whence === SEEK_CUR) npos = (file.pos + off) >>> 0;
+  else if (whence === SEEK_END) npos = (fileSize(file) + off) >>> 0;
   if (npos < 0 || npos > lfs.fileMax) return ERR.INVAL;
   if (file.pos === npos) return npos;
-  if (!(file.flags & F_WRITING)) {
+  // only reading and still inside the file's cache: no flush, no reread
+  if (file.flags & F_READING && file.off !== lfs.cfg.blockSize) {
     const oindex = ctzIndex(lfs, { off: file.pos });
     const nbox = { off: npos };
     const nindex = ctzIndex(lfs, nbox);

@@ -9,11 +9,8 @@
  */
 import { FsError, LfsErrno, type LfsErrName } from "../errors.js";
 import type { BlockDevice } from "../flash/block-device.js";
-// eslint-disable-next-line no-restricted-imports -- the project's ../fs seam, not node:fs (the "fs" pattern matches the folder name)
 import type { FileSystem, FsFile, FsStat, FsUsage, OpenFlags } from "../fs/file-system.js";
-// eslint-disable-next-line no-restricted-imports -- the project's ../fs seam, not node:fs (the "fs" pattern matches the folder name)
 import { Whence } from "../fs/file-system.js";
-// eslint-disable-next-line no-restricted-imports -- the project's ../fs seam, not node:fs (the "fs" pattern matches the folder name)
 import { splitPath } from "../fs/path.js";
 import { resolveConfig, type LfsConfig } from "./config.js";
 import {

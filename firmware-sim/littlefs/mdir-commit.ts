@@ -485,7 +485,7 @@ export function dirRelocatingCommit(
     assignMdir(d.m, dir);
     if (!isSelf) {
       for (const a of attrs) {
-        if (tagType3(a.tag) === TYPE_DELETE && d.id === tagId(a.tag)) {
+        if (tagType3(a.tag) === TYPE_DELETE && d.id === tagId(a.tag) && d.type !== TYPE_DIR) {
           d.m.pair = [BLOCK_NULL, BLOCK_NULL];
         } else if (tagType3(a.tag) === TYPE_DELETE && d.id > tagId(a.tag)) {
           d.id -= 1;
@@ -497,7 +497,8 @@ export function dirRelocatingCommit(
       }
     }
     while (d.id >= d.m.count && d.m.split) {
-      d.id -= d.m.count;
+      // v2.11: a superblock expansion duplicates id 0 into the new root, ids keep their value
+      if (pairCmp(d.m.tail, lfs.root) !== 0) d.id -= d.m.count;
       const err = dirFetchTail(lfs, d.m);
       if (err) return err;
     }

@@ -247,8 +247,10 @@ export function dirGetSlice(
   let off = dir.off;
   let ntag = dir.etag;
   let gdiff = 0;
-  if (hasMoveHere(lfs.gdisk, dir.pair) && tagId(gmask) !== 0 && tagId(lfs.gdisk.tag) <= tagId(gtag)) {
-    gdiff -= 1;
+  if (hasMoveHere(lfs.gdisk, dir.pair) && tagId(gmask) !== 0) {
+    // the stale source of an interrupted rename reads as deleted
+    if (tagId(lfs.gdisk.tag) === tagId(gtag)) return ERR.NOENT;
+    if (tagId(lfs.gdisk.tag) < tagId(gtag)) gdiff -= 1;
   }
   while (off >= 4 + tagDsize(ntag)) {
     off -= tagDsize(ntag);

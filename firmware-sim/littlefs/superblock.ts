@@ -133,7 +133,7 @@ export function lfsMount(lfs: Lfs): number {
           `unsupported on-disk version v${smaj}.${smin} (this mount supports v${major}.0..v${major}.${minor})`,
         );
       }
-      if (smin < minor) prepSuperblock(lfs, true);
+      prepSuperblock(lfs, smin < minor);
       if (s.nameMax) {
         if (s.nameMax > lfs.nameMax)
           throw mountError("INVAL", `name_max ${s.nameMax} on disk exceeds the configured ${lfs.nameMax}`);
