@@ -104,6 +104,27 @@ describe("flashbak merge", () => {
     expect(readPackage(readFileSync(out)).header.build.timestamp).toBe("2023-11-14T22:13:20.000Z");
   });
 
+  it("follows symlinks that stay inside the project and skips VCS litter", async () => {
+    const p = project({ "lib/real.py": "R = 1\n", ".git/HEAD": "ref: x\n", "main.py": "1" });
+    symlinkSync(join(p, "lib/real.py"), join(p, "alias.py"));
+    const r = await runCli([
+      "merge",
+      "--base",
+      baseU,
+      "--project",
+      p,
+      "--out",
+      join(outDir(), "l.fbpkg"),
+      "--json",
+    ]);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { files: string[] }).files).toEqual([
+      "/alias.py",
+      "/lib/real.py",
+      "/main.py",
+    ]);
+  });
+
   const longName = "n".repeat(256) + ".py";
   it.each([
     [
@@ -145,7 +166,9 @@ describe("flashbak merge", () => {
       "a symlink leaving the project",
       () => {
         const p = project({ "main.py": "1" });
-        symlinkSync("/etc/hostname", join(p, "host"));
+        // A real file outside the project (beside it in the temporary directory).
+        writeFileSync(join(tmp, "outside.txt"), "secret");
+        symlinkSync(join(tmp, "outside.txt"), join(p, "host"));
         return p;
       },
       [],
