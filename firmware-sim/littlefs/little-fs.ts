@@ -12,6 +12,7 @@ import type { BlockDevice } from "../flash/block-device.js";
 import type { FileSystem, FsFile, FsStat, FsUsage, OpenFlags } from "../fs/file-system.js";
 import { Whence } from "../fs/file-system.js";
 import { splitPath } from "../fs/path.js";
+import { checkFs, type CheckReport } from "./check.js";
 import { resolveConfig, type LfsConfig } from "./config.js";
 import {
   dirClose,
@@ -281,6 +282,11 @@ export class LittleFs implements FileSystem {
   rootPair(): [number, number] {
     const r = this.state("root").root;
     return [r[0], r[1]];
+  }
+
+  /** Full read-only consistency check (see check.ts); never writes. */
+  check(): CheckReport {
+    return checkFs(this);
   }
 
   /** @internal state access for the consistency checker in this directory. */

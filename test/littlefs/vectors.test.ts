@@ -28,8 +28,21 @@ describe("reference vectors: mount and list exactly the manifest", () => {
     for (const at of img.attrs ?? []) {
       expect(Buffer.from(fs.getAttr(at.path, at.type) ?? []).toString("hex")).toBe(at.hex);
     }
+    expect(fs.check().ok).toBe(true);
     expect(bd.stats.progs + bd.stats.erases).toBe(0);
   });
+
+  it.each(images.map((i) => [i.file, i] as const))(
+    "%s: global state as the reference reports it",
+    (_name, img) => {
+      // the reference tool reports the state of a mount with its default (2.1) configuration
+      const cfg = { ...configFor(img).cfg, diskVersion: 0 };
+      const fs = LittleFs.mount(deviceFor(img, readImage(img.file), true), cfg, { readOnly: true });
+      const g = fs.gstate();
+      const h = (n: number): string => n.toString(16);
+      expect(`tag=0x${hex(g.tag)} pair={0x${h(g.pair[0])}, 0x${h(g.pair[1])}}`).toBe(img.superblock.gstate);
+    },
+  );
 });
 
 describe("format is byte-exact with the reference", () => {
