@@ -1,12 +1,10 @@
 # flashbak example application: what a production QuecPython project looks like after
-# `flashbak merge`. main.py, lib/ and config/ are backed up to /bak (see flashbak.json), so the
+# `flashbak merge`. main.py and config/ are backed up to /bak (see flashbak.json), so the
 # boot-time check restores them if they are damaged; data/ and notes.txt are not protected.
 import ujson
 import utime
 import SecureData
 import file_crc32
-
-import lib.sensor as sensor
 
 PROJECT_NAME = "flashbak-example"
 PROJECT_VERSION = "1.0.0"
@@ -14,6 +12,29 @@ PROJECT_VERSION = "1.0.0"
 # SecureData slot 1 (52 bytes): a per-device key that must survive reflashing, which wipes
 # /usr and /bak. Read returns -2 when the slot was never written.
 KEY_SLOT = 1
+
+
+def parse_calibration(text):
+    # data/calibration.csv: "raw,value" lines, '#' comments.
+    table = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        raw, value = line.split(",")
+        table.append((int(raw), float(value)))
+    table.sort()
+    return table
+
+
+def calibrated(table, raw):
+    # Linear interpolation between the two calibration points around `raw`.
+    if raw <= table[0][0]:
+        return table[0][1]
+    for (r0, v0), (r1, v1) in zip(table, table[1:]):
+        if raw <= r1:
+            return v0 + (v1 - v0) * (raw - r0) / (r1 - r0)
+    return table[-1][1]
 
 
 def load_json(path):
@@ -53,8 +74,8 @@ def main():
     bad = check_protected()
     print("protected files", "all intact" if not bad else "changed: " + ", ".join(bad))
     with open("/usr/data/calibration.csv", "r") as f:
-        table = sensor.parse_calibration(f.read())
-    print("calibration points", len(table), "reading", sensor.calibrated(table, 512))
+        table = parse_calibration(f.read())
+    print("calibration points", len(table), "reading", calibrated(table, 512))
 
 
 main()

@@ -43,21 +43,13 @@ describe("images/ (npm run images)", () => {
     expect(r.backupEnabled).toBe(true);
     const usr = r.filesystems.find((f) => f.mount === "/usr")!.files.map((f) => f.path);
     expect(usr).toEqual(
-      expect.arrayContaining([
-        "/main.py",
-        "/lib/sensor.py",
-        "/config/app.json",
-        "/data/calibration.csv",
-        "/checksum.json",
-      ]),
+      expect.arrayContaining(["/main.py", "/config/app.json", "/data/calibration.csv", "/checksum.json"]),
     );
     expect(usr).not.toContain("/README.md");
     expect(usr).not.toContain("/flashbak.json");
     expect(r.checksums[0]!.entries.map((e) => e.name)).toEqual([
       "/usr/config/app.json",
       "/usr/config/network.json",
-      "/usr/lib/__init__.py",
-      "/usr/lib/sensor.py",
       "/usr/main.py",
     ]);
   });

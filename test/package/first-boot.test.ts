@@ -32,13 +32,7 @@ const board = boards.ec600u!;
 const pkg = readPackage(readFileSync(join(import.meta.dirname, "../../images/example.fbpkg")), {
   board: "ec600u",
 });
-const protectedFiles = [
-  "/usr/config/app.json",
-  "/usr/config/network.json",
-  "/usr/lib/__init__.py",
-  "/usr/lib/sensor.py",
-  "/usr/main.py",
-];
+const protectedFiles = ["/usr/config/app.json", "/usr/config/network.json", "/usr/main.py"];
 
 function flashed(mode: RestoreMode): Module {
   return new Module({
