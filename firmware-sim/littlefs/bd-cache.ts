@@ -74,6 +74,8 @@ function window(
   size: number,
 ): number {
   const cfg = lfs.cfg;
+  // a hint below 1 would load an empty cache line and never make progress
+  if (hint < 1) hint = 1;
   for (;;) {
     let limit = size;
     if (pcache !== null && block === pcache.block && off < pcache.off + pcache.size) {

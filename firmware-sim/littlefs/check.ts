@@ -121,7 +121,13 @@ export function checkFs(fs: LittleFs): CheckReport {
 
   // 2. the directory tree from the root
   const reached = new Set<string>();
+  const heads = new Set<string>();
   const walkDir = (path: string, head: Pair): void => {
+    if (heads.has(pairKey(head))) {
+      err(path, `directory ${pairKey(head)} is reachable twice (directory cycle or shared pair)`);
+      return;
+    }
+    heads.add(pairKey(head));
     report.dirs += 1;
     const d: MDir = newMdir();
     let pair: Pair = head;

@@ -411,7 +411,9 @@ export function dirFind(lfs: Lfs, dir: MDir, parts: readonly string[], out: Find
       dir.tail = [readLe32(buf, 0), readLe32(buf, 4)];
     }
     const last = k === parts.length - 1;
-    for (;;) {
+    // a directory chain longer than the device has blocks can only be a corrupt tail loop
+    for (let hops = 0; ; hops++) {
+      if (hops > lfs.bd.geometry.blockCount) return ERR.CORRUPT;
       const idBox = last && out !== null ? out : null;
       tag = dirFetchMatch(
         lfs,
