@@ -3,5 +3,6 @@ import type { Bench } from "./report.js";
 import { flashBenches } from "./flash.js";
 import { flashSerialBenches } from "./flash-serial.js";
 import { mergeBenches } from "./merge.js";
+import { moduleBenches } from "./module.js";
 
-export const benches: Bench[] = [...flashBenches, ...flashSerialBenches, ...mergeBenches];
+export const benches: Bench[] = [...flashBenches, ...flashSerialBenches, ...mergeBenches, ...moduleBenches];

@@ -14,6 +14,7 @@
 import { isPowerLoss } from "../errors.js";
 import type { Checksum, ChecksumEntry, ChecksumSource } from "./checksum.js";
 import { BAK_CHECKSUM, USR_CHECKSUM, entryMatches } from "./checksum.js";
+import { DOWNLOAD_STAT } from "./app-fota.js";
 import { deviceCrc32, pyHex } from "./device-crc32.js";
 import type { DeviceVfs } from "./device-vfs.js";
 import { deviceDirname, normalizeDevicePath } from "./device-vfs.js";
@@ -86,14 +87,14 @@ export class BackupRestore {
     try {
       r.enabled = this.readEnable();
       if (!r.enabled) return r;
-      if (this.policy.cleanTemporaries) r.temporariesRemoved = this.removeTemporaries([USR_CHECKSUM]);
+      if (this.policy.cleanTemporaries) r.temporariesRemoved = this.removeTemporaries();
       const { list, source } = this.checksum.check();
       r.checksumSource = source;
-      if (this.policy.cleanTemporaries) {
-        r.temporariesRemoved.push(...this.removeTemporaries(list.map((i) => i.name)));
-      }
-      const factory = this.policy.verifyBackupCopy ? this.factoryList() : undefined;
-      for (const item of list) this.checkOne(item, factory, print, r);
+      // The factory list is read only when a backup copy has to be verified (damage found).
+      let factory: ChecksumEntry[] | undefined;
+      const lazyFactory = (): ChecksumEntry[] => (factory ??= this.factoryList());
+      for (const item of list)
+        this.checkOne(item, this.policy.verifyBackupCopy ? lazyFactory : undefined, print, r);
       if (r.restored.length > 0) this.checksum.bulk_update(r.restored);
     } catch (e) {
       const err = asScriptError(e);
@@ -105,7 +106,7 @@ export class BackupRestore {
 
   private checkOne(
     item: ChecksumEntry,
-    factory: ChecksumEntry[] | undefined,
+    factory: (() => ChecksumEntry[]) | undefined,
     print: (line: string) => void,
     r: RestoreResult,
   ): void {
@@ -122,7 +123,7 @@ export class BackupRestore {
       r.backupMissing.push(name);
       return;
     }
-    if (factory !== undefined && !this.backupTrusted(name, backup, factory)) {
+    if (factory !== undefined && !this.backupTrusted(name, backup, factory())) {
       print("~ backup file does not match /bak/checksum.json");
       r.backupCorrupt.push(name);
       return;
@@ -163,18 +164,19 @@ export class BackupRestore {
     );
   }
 
-  private removeTemporaries(names: readonly string[]): string[] {
+  /**
+   * Remove a `<name>.fbtmp` an interrupted atomic rewrite of checksum.json or download.stat
+   * left behind. Protected files need no sweep: a cut before the rename leaves the target
+   * unchanged (still damaged, or the FOTA still pending), so the next restore or FOTA rewrites
+   * the same temporary and renames it; only these two metadata files could strand one.
+   */
+  private removeTemporaries(): string[] {
     const removed: string[] = [];
-    for (const name of names) {
+    for (const name of [USR_CHECKSUM, DOWNLOAD_STAT]) {
       const tmp = name + TEMP_SUFFIX;
-      try {
-        if (!this.vfs.exists(tmp)) continue;
-        this.vfs.remove(tmp);
-        removed.push(tmp);
-      } catch (e) {
-        if (isPowerLoss(e)) throw e;
-        // A name outside the mounts (e.g. not under /usr) has no temporary to clean.
-      }
+      if (this.vfs.tryStat(tmp)?.type !== "file") continue;
+      this.vfs.remove(tmp);
+      removed.push(tmp);
     }
     return removed;
   }

@@ -112,6 +112,17 @@ export class Module {
     return this.mounted.bak;
   }
 
+  /**
+   * The mounts as the MicroPython runtime takes them (runtime/services.ts `Mount`): `/usr`
+   * read-write, `/bak` read-only. Available once booted or attached.
+   */
+  runtimeMounts(): Array<{ path: string; fs: FileSystem; readOnly?: boolean }> {
+    const out: Array<{ path: string; fs: FileSystem; readOnly?: boolean }> = [{ path: "/usr", fs: this.usr }];
+    const bak = this.bak;
+    if (bak !== undefined) out.push({ path: "/bak", fs: bak, readOnly: true });
+    return out;
+  }
+
   /** The `SecureData` store on the board's raw region (mounted on first use). */
   get secureData(): SecureData {
     if (this.sd === undefined) {

@@ -183,6 +183,17 @@ export class SecureData {
     return n;
   }
 
+  /** `store(index, data)` as the MicroPython runtime's SecureDataStore seam calls it. */
+  store(index: number, data: Uint8Array): number {
+    return this.Store(index, data, data.length);
+  }
+
+  /** `read(index)` for the runtime's seam: all stored bytes, -1 for a bad index, -2 if none. */
+  read(index: number): Uint8Array | -1 | -2 {
+    if (!Number.isInteger(index) || capacityOf(index) === 0) return -1;
+    return this.value(index) ?? -2;
+  }
+
   /** The newest intact value of an index (all its bytes), or undefined. */
   value(index: number): Uint8Array | undefined {
     const list = [...(this.copies.get(index) ?? [])].sort((a, b) => b.seq - a.seq);

@@ -123,3 +123,28 @@ describe("faithful vs hardened restore", () => {
     expect(rig.module("faithful").restoreModeSource).toBe("override");
   });
 });
+
+describe("hardened clean-up of interrupted atomic writes", () => {
+  it("removes checksum.json.fbtmp; a stale temporary beside a damaged file is consumed by its restore", () => {
+    const m = memoryRig().module("hardened");
+    m.boot();
+    writeFile(m.usr, "/checksum.json.fbtmp", enc("half"));
+    writeFile(m.usr, "/cfg/app.json.fbtmp", enc("half"));
+    writeFile(m.usr, "/cfg/app.json", enc("damaged"));
+    writeFile(m.usr, "/cfg/other.fbtmp", enc("not ours"));
+    const r = m.softReboot();
+    expect(r.restore.temporariesRemoved).toEqual(["/usr/checksum.json.fbtmp"]);
+    expect(r.restore.restored).toEqual(["/usr/cfg/app.json"]);
+    expect(m.vfs.exists("/usr/cfg/app.json.fbtmp")).toBe(false);
+    expect(dec(readFile(m.usr, "/cfg/app.json"))).toBe('{"level": 1}');
+    expect(m.vfs.exists("/usr/cfg/other.fbtmp")).toBe(true);
+  });
+
+  it("faithful leaves them (the device never writes any)", () => {
+    const m = memoryRig().module("faithful");
+    m.boot();
+    writeFile(m.usr, "/checksum.json.fbtmp", enc("half"));
+    expect(m.softReboot().restore.temporariesRemoved).toEqual([]);
+    expect(m.vfs.exists("/usr/checksum.json.fbtmp")).toBe(true);
+  });
+});

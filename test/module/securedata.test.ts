@@ -26,6 +26,15 @@ describe("SecureData API", () => {
     expect(total).toBe(SD_TOTAL_CAPACITY);
   });
 
+  it("also offers the runtime's store(index, data) / read(index) shape", () => {
+    const sd = store(boardFlash(board));
+    expect(sd.read(2)).toBe(-2);
+    expect(sd.read(0)).toBe(-1);
+    expect(sd.store(2, enc("abc"))).toBe(0);
+    expect(sd.read(2)).toEqual(enc("abc"));
+    expect(sd.store(2, new Uint8Array(53))).toBe(-1);
+  });
+
   it("a record never stored reads -2", () => {
     const sd = store(boardFlash(board));
     expect(sd.Read(1, new Uint8Array(52), 52)).toBe(-2);
