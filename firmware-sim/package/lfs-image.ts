@@ -88,7 +88,7 @@ export function buildLittlefsImage(
 ): LfsImage {
   if (size <= 0 || size % cfg.blockSize !== 0) {
     throw new FlashbakError(
-      "MERGE_CONFIG",
+      "IMAGE_CONFIG",
       `partition ${name}: size ${size} is not a whole number of ${cfg.blockSize}-byte blocks`,
     );
   }

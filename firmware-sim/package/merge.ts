@@ -18,7 +18,7 @@ import { buildLittlefsImage, isNoSpace } from "./lfs-image.js";
 import type { ProjectManifest } from "./manifest.js";
 import type { MergePlan, ProjectFile } from "./merge-plan.js";
 import { planMerge } from "./merge-plan.js";
-import { parsePackage, readPackage } from "./reader.js";
+import { parsePackage, trusted } from "./reader.js";
 import { writePackage } from "./writer.js";
 
 export interface MergeOptions {
@@ -67,8 +67,9 @@ export function mergeProject(
 ): MergeResult {
   const step = opts.onStep ?? ((): void => {});
   step("read-base");
-  const basePkg = readPackage(base);
-  const baseSha = parsePackage(base).fileSha256;
+  const parsed = parsePackage(base);
+  const basePkg = trusted(parsed);
+  const baseSha = parsed.fileSha256;
   const board = checkBoard(basePkg, opts.board ?? opts.manifest.board);
   const usrPart = lfsPartition(basePkg, "/usr");
   const bakPart = lfsPartition(basePkg, "/bak");

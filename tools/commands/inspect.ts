@@ -26,9 +26,8 @@ function flags(p: InspectReport["partitions"][number]): string {
 function printText(r: InspectReport): void {
   const h = r.header;
   println(`package: ${r.size} bytes, sha256 ${r.sha256}`);
-  println(
-    `board ${h.board}, flash ${h.flashSize >> 20} MiB, firmware ${h.firmwareName} ${h.firmwareVersion}, restore mode ${h.restoreMode}`,
-  );
+  println(`format version ${h.formatVersion}, board ${h.board}, flash ${h.flashSize >> 20} MiB`);
+  println(`firmware ${h.firmwareName} ${h.firmwareVersion}, restore mode ${h.restoreMode}`);
   const build = Object.entries(h.build);
   if (build.length > 0) println(`build: ${build.map(([k, v]) => `${k}=${v}`).join(", ")}`);
   println("partitions:");

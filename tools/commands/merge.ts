@@ -26,7 +26,9 @@ const STEPS = ["read-project", "read-base", "plan", "build-usr", "build-bak", "w
 
 const mergeCommand: CommandModule<object, Args> = {
   command: "merge",
-  describe: "Merge a project into a base firmware package, with /usr and /bak images and backup metadata",
+  describe:
+    "Merge a project into a base firmware package: new /usr and /bak littlefs images (replacing the base's) " +
+    "with checksum.json and backup_restore.json as the device reads them",
   builder: (y) =>
     y
       .option("base", {
