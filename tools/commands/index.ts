@@ -5,6 +5,7 @@ import device from "./device.js";
 import execCommand from "./exec.js";
 import exportCommand from "./export.js";
 import flash from "./flash.js";
+import fsCommand from "./fs.js";
 import inspect from "./inspect.js";
 import merge from "./merge.js";
 import ports from "./ports.js";
@@ -20,6 +21,7 @@ export const commands: CommandModule<any, any>[] = [
   execCommand,
   exportCommand,
   flash,
+  fsCommand,
   inspect,
   merge,
   ports,

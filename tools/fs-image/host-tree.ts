@@ -1,0 +1,143 @@
+/**
+ * The host side of mkfs/put/get: walk a host directory into a list of image paths, and write
+ * files extracted from an image into a host directory.
+ *
+ * Walking is deterministic (littlefs name order at every level, directories before the files
+ * below them) so the same tree always builds the same image. Only regular files and
+ * directories are taken; symbolic links and special files are reported as skipped (following
+ * links could loop, and the device has no such thing).
+ *
+ * Extraction refuses names that would escape the target directory or that the host cannot
+ * hold ("/", NUL, "." and ".."): a damaged or hostile image must not write outside DIR.
+ */
+import { lstatSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { join, resolve, sep } from "node:path";
+import { FlashbakError, FsError } from "../../firmware-sim/errors.js";
+import { compareNames } from "../../firmware-sim/fs/path.js";
+import { readInput, writeFileAtomic } from "../merge/files.js";
+
+export interface HostEntry {
+  /** Path relative to the walked root, '/'-separated, no leading slash ("" never appears). */
+  rel: string;
+  type: "file" | "dir";
+  /** Absolute host path. */
+  host: string;
+  /** Bytes (files), 0 for directories. */
+  size: number;
+}
+
+export interface HostTree {
+  entries: HostEntry[];
+  /** Relative paths not taken (links, sockets, devices). */
+  skipped: string[];
+  /** Sum of file sizes. */
+  bytes: number;
+}
+
+/** Throws HOST_NOT_FOUND (exit 4) for a missing host path. */
+export function hostStat(path: string, what: string): "file" | "dir" {
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) return "dir";
+    if (st.isFile()) return "file";
+  } catch (e) {
+    if ((e as { code?: unknown }).code === "ENOENT") {
+      throw new FlashbakError("HOST_NOT_FOUND", `${what} ${path} does not exist`, { hint: "check the path" });
+    }
+    throw new FlashbakError("DEVICE_FILE_IO", `cannot read ${what} ${path}: ${(e as Error).message}`);
+  }
+  throw new FlashbakError("USAGE", `${what} ${path} is neither a file nor a directory`);
+}
+
+/** Every file and directory below `root` (not `root` itself), in littlefs order, depth first. */
+export function walkHostDir(root: string): HostTree {
+  const tree: HostTree = { entries: [], skipped: [], bytes: 0 };
+  const visit = (dir: string, rel: string): void => {
+    const names = readdirSync(dir).sort(compareNames);
+    for (const name of names) {
+      const host = join(dir, name);
+      const r = rel === "" ? name : `${rel}/${name}`;
+      const st = lstatSync(host);
+      if (st.isDirectory()) {
+        tree.entries.push({ rel: r, type: "dir", host, size: 0 });
+        visit(host, r);
+      } else if (st.isFile()) {
+        tree.entries.push({ rel: r, type: "file", host, size: st.size });
+        tree.bytes += st.size;
+      } else {
+        tree.skipped.push(r);
+      }
+    }
+  };
+  visit(root, "");
+  return tree;
+}
+
+export function readHostFile(path: string): Uint8Array {
+  return readInput(path, "host file");
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * Check every image name against the file system's name_max before anything is written, so a
+ * long name fails with the limit named instead of half a tree being copied.
+ */
+export function checkNames(rels: readonly string[], nameMax: number): void {
+  for (const rel of rels) {
+    for (const part of rel.split("/")) {
+      const n = utf8.encode(part).length;
+      if (n > nameMax) {
+        throw new FsError(
+          "NAMETOOLONG",
+          `name "${part}" is ${n} bytes (UTF-8), longer than the image's name_max of ${nameMax}`,
+          {
+            hint: "rename it, or build the image with a larger --name-max (up to 1022)",
+            details: { name: part, bytes: n, nameMax },
+          },
+        );
+      }
+    }
+  }
+}
+
+/** A name read from an image that is safe to create on the host. */
+export function safeHostName(name: string, imagePath: string): string {
+  if (name === "" || name === "." || name === ".." || name.includes("/") || name.includes("\0")) {
+    throw new FlashbakError(
+      "IMAGE_BAD_NAME",
+      `${imagePath}: the image holds an entry named ${JSON.stringify(name)}, which cannot be extracted safely`,
+      { hint: "the image is damaged or crafted; `flashbak fs check` lists its problems" },
+    );
+  }
+  if (sep === "\\" && /[\\:*?"<>|]/.test(name)) {
+    throw new FlashbakError(
+      "IMAGE_BAD_NAME",
+      `${imagePath}: ${JSON.stringify(name)} is not a valid host file name`,
+    );
+  }
+  return name;
+}
+
+/** Resolve `rel` (components already checked) under `root`, refusing anything outside it. */
+export function hostPathUnder(root: string, parts: readonly string[]): string {
+  const base = resolve(root);
+  const p = resolve(base, ...parts);
+  if (p !== base && !p.startsWith(base + sep)) {
+    throw new FlashbakError("IMAGE_BAD_NAME", `refusing to write outside ${base}: ${p}`);
+  }
+  return p;
+}
+
+export function makeHostDir(path: string): void {
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (e) {
+    throw new FlashbakError("DEVICE_FILE_IO", `cannot create directory ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Write one extracted file atomically (temporary file beside it, then rename). */
+export function writeHostFile(path: string, data: Uint8Array): void {
+  writeFileAtomic(path, data);
+}

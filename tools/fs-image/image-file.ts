@@ -1,0 +1,265 @@
+/**
+ * A littlefs image file on the host, opened as a `MemoryBlockDevice` with the right geometry and
+ * mounted with the right configuration.
+ *
+ * Read-only work mounts read-only over a read-only device: the file is read once and never
+ * written (its bytes and mtime stay as they were). Mutating work runs on a copy in memory and
+ * replaces the file only when everything succeeded, through a temporary file beside it and a
+ * rename (tools/merge/files.ts), so an error half-way leaves the original intact.
+ */
+import { statSync } from "node:fs";
+import { FlashbakError, FsError } from "../../firmware-sim/errors.js";
+import { MemoryBlockDevice } from "../../firmware-sim/flash/block-device.js";
+import { DISK_VERSION_2_1, type LfsConfig } from "../../firmware-sim/littlefs/config.js";
+import { LittleFs } from "../../firmware-sim/littlefs/little-fs.js";
+import { readInput, writeFileAtomic } from "../merge/files.js";
+import { detectBlockSize, detectEraseValue } from "./detect.js";
+import {
+  baseConfig,
+  newImageGeometry,
+  parseDiskVersion,
+  parseEraseValue,
+  tunables,
+  type FsGeometryOptions,
+} from "./geometry.js";
+
+/** How an image was opened: what was detected and what was given. */
+export interface ImageGeometry {
+  path: string;
+  /** Image file size in bytes. */
+  imageSize: number;
+  blockSize: number;
+  /** Whole blocks in the file (the device); the file system may use fewer. */
+  deviceBlocks: number;
+  eraseValue: number;
+  /** True when the block size came from the image (not from --block-size). */
+  blockSizeDetected: boolean;
+  /** Superblock copies that carried the magic (0, 1), empty when not scanned. */
+  superblockCopies: number[];
+}
+
+export interface OpenImage {
+  geometry: ImageGeometry;
+  bd: MemoryBlockDevice;
+  /** Configuration to mount with (block count 0 unless --block-count was given). */
+  cfg: LfsConfig;
+}
+
+/** Read an image file; a missing one is IMAGE_NOT_FOUND (exit 4). */
+export function readImage(path: string): Uint8Array {
+  try {
+    if (statSync(path).isDirectory()) {
+      throw new FlashbakError("USAGE", `${path} is a directory, not an image file`);
+    }
+  } catch (e) {
+    if ((e as { code?: unknown }).code === "ENOENT") {
+      throw new FlashbakError("IMAGE_NOT_FOUND", `image ${path} does not exist`, {
+        hint: "check the path, or create one with `flashbak fs mkfs` or `flashbak fs format`",
+      });
+    }
+    throw e;
+  }
+  return readInput(path, "image");
+}
+
+/** Open the bytes of an existing image: detect or check the block size, pick the erase value. */
+export function openImageBytes(
+  path: string,
+  data: Uint8Array,
+  o: FsGeometryOptions,
+  mode: "read" | "write",
+): OpenImage {
+  if (data.length === 0) {
+    throw new FlashbakError("IMAGE_NOT_LITTLEFS", `${path}: the file is empty`, {
+      hint: "create an image with `flashbak fs format` or `flashbak fs mkfs`",
+    });
+  }
+  let blockSize: number;
+  let copies: number[] = [];
+  let detected: number | undefined;
+  try {
+    const d = detectBlockSize(data, path);
+    detected = d.blockSize;
+    copies = d.found;
+  } catch (e) {
+    // an explicit --block-size may still mount an image whose magic is damaged: let littlefs say
+    if (o.blockSize === undefined) throw e;
+  }
+  if (o.blockSize !== undefined) {
+    if (detected !== undefined && detected !== o.blockSize) {
+      throw new FlashbakError(
+        "IMAGE_BLOCK_SIZE_MISMATCH",
+        `${path}: --block-size ${o.blockSize} but the superblock says ${detected}`,
+        {
+          hint: "leave --block-size out to use the image's own",
+          details: { given: o.blockSize, onDisk: detected },
+        },
+      );
+    }
+    blockSize = o.blockSize;
+  } else {
+    blockSize = detected!;
+  }
+  if (blockSize < 128 || data.length % blockSize !== 0) {
+    throw new FlashbakError(
+      "IMAGE_SIZE",
+      `${path}: ${data.length} bytes is not a whole number of ${blockSize}-byte blocks`,
+      { hint: "the image is truncated or the block size is wrong" },
+    );
+  }
+  const eraseValue = parseEraseValue(o.eraseValue) ?? detectEraseValue(data, blockSize);
+  const deviceBlocks = data.length / blockSize;
+  if (o.blockCount !== undefined && (o.blockCount < 2 || o.blockCount > deviceBlocks)) {
+    throw new FlashbakError(
+      "IMAGE_SIZE",
+      `${path}: --block-count ${o.blockCount} but the file holds ${deviceBlocks} blocks of ${blockSize}`,
+    );
+  }
+  const base = baseConfig(o);
+  const cfg: LfsConfig = {
+    ...tunables(o),
+    blockSize,
+    blockCount: o.blockCount ?? 0,
+    // a mount only checks the on-disk name_max against this ceiling, then uses the disk's
+    nameMax: o.nameMax ?? base.nameMax ?? 1022,
+    diskVersion: parseDiskVersion(o.diskVersion) ?? DISK_VERSION_2_1,
+  };
+  const bd = new MemoryBlockDevice(
+    { readSize: 1, progSize: 1, blockSize, blockCount: deviceBlocks, eraseValue },
+    { data: mode === "read" ? data : data.slice(), readOnly: mode === "read" },
+  );
+  return {
+    geometry: {
+      path,
+      imageSize: data.length,
+      blockSize,
+      deviceBlocks,
+      eraseValue,
+      blockSizeDetected: o.blockSize === undefined,
+      superblockCopies: copies,
+    },
+    bd,
+    cfg,
+  };
+}
+
+/** Add the image path and what was detected to a mount failure. */
+function mountFailure(e: unknown, g: ImageGeometry): unknown {
+  if (!(e instanceof FsError)) return e;
+  const how = g.blockSizeDetected ? "detected" : "given";
+  return new FsError(e.lfs, `${g.path}: cannot mount: ${e.message}`, {
+    hint:
+      e.lfs === "CORRUPT"
+        ? `the image is damaged, or not littlefs v2 (block size ${g.blockSize}, ${how})`
+        : (e.hint ?? `block size ${g.blockSize} (${how}), ${g.deviceBlocks} blocks in the file`),
+    details: { ...e.details, blockSize: g.blockSize, deviceBlocks: g.deviceBlocks },
+  });
+}
+
+export function mountOpen(img: OpenImage, readOnly: boolean): LittleFs {
+  try {
+    return LittleFs.mount(img.bd, img.cfg, { readOnly });
+  } catch (e) {
+    throw mountFailure(e, img.geometry);
+  }
+}
+
+/** Mount an image read-only and run `fn`; the file is never written. */
+export function withImageReadOnly<T>(
+  path: string,
+  o: FsGeometryOptions,
+  fn: (fs: LittleFs, g: ImageGeometry) => T,
+): T {
+  const img = openImageBytes(path, readImage(path), o, "read");
+  const fs = mountOpen(img, true);
+  try {
+    return fn(fs, img.geometry);
+  } finally {
+    fs.unmount();
+  }
+}
+
+/**
+ * Mount an image read-write, run `fn`, and replace the file atomically when it returns. Writes
+ * keep the image's own disk version unless --disk-version says otherwise (a 2.1 library would
+ * otherwise upgrade a 2.0 image on its first write, which 2.0-only devices then reject).
+ */
+export function withImageWritable<T>(
+  path: string,
+  o: FsGeometryOptions,
+  fn: (fs: LittleFs, g: ImageGeometry) => T,
+): T {
+  const img = openImageBytes(path, readImage(path), o, "write");
+  if (o.diskVersion === undefined) {
+    const probe = mountOpen(img, true);
+    img.cfg = { ...img.cfg, diskVersion: probe.fsStat().diskVersion };
+    probe.unmount();
+  }
+  const fs = mountOpen(img, false);
+  let out: T;
+  try {
+    out = fn(fs, img.geometry);
+  } finally {
+    fs.unmount();
+  }
+  writeFileAtomic(path, img.bd.data);
+  return out;
+}
+
+/** Statistics of the device work, for --json and the benchmark. */
+export type IoStats = MemoryBlockDevice["stats"];
+
+/**
+ * Format a new image (or reformat an existing file), run `fn` on it mounted read-write, and
+ * write the file atomically. An existing file keeps its size unless a size is given.
+ */
+export function createImage<T>(
+  path: string,
+  o: FsGeometryOptions,
+  fn: (fs: LittleFs, g: ImageGeometry, stats: IoStats) => T,
+): T {
+  const opts: FsGeometryOptions = { ...o };
+  if (opts.imageSize === undefined && opts.blockCount === undefined && o.board === undefined) {
+    let existing: number | undefined;
+    try {
+      existing = statSync(path).size;
+    } catch {
+      existing = undefined;
+    }
+    if (existing !== undefined && existing > 0) opts.imageSize = existing;
+  }
+  const g = newImageGeometry(opts);
+  const bd = new MemoryBlockDevice({
+    readSize: 1,
+    progSize: 1,
+    blockSize: g.blockSize,
+    blockCount: g.blockCount,
+    eraseValue: g.eraseValue,
+  });
+  const base = baseConfig(opts);
+  const cfg: LfsConfig = {
+    ...tunables(opts),
+    blockSize: g.blockSize,
+    blockCount: g.blockCount,
+    nameMax: opts.nameMax ?? base.nameMax ?? 255,
+  };
+  LittleFs.format(bd, cfg);
+  const fs = LittleFs.mount(bd, cfg);
+  const geometry: ImageGeometry = {
+    path,
+    imageSize: g.blockSize * g.blockCount,
+    blockSize: g.blockSize,
+    deviceBlocks: g.blockCount,
+    eraseValue: g.eraseValue,
+    blockSizeDetected: false,
+    superblockCopies: [0, 1],
+  };
+  let out: T;
+  try {
+    out = fn(fs, geometry, bd.stats);
+  } finally {
+    fs.unmount();
+  }
+  writeFileAtomic(path, bd.data);
+  return out;
+}

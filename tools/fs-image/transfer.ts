@@ -1,0 +1,168 @@
+/**
+ * Copying between the host and a mounted image: `put` (and `mkfs`, which is format + put of a
+ * whole tree) and `get`.
+ *
+ * `put SRC DEST`: a host directory's contents go into DEST (default "/", created as needed); a
+ * host file goes to DEST (default "/" + its name; into DEST when DEST is a directory).
+ * `get PATH DIR` is the inverse: a directory's contents go into DIR (the root's directly, any
+ * other directory's under its own name), a file to DIR/name. So `put img src /x` followed by
+ * `get img out /x` gives out/x equal to src.
+ *
+ * When the image fills up, NOSPC says how many of the bytes to copy did not fit and where the
+ * copy stopped; the caller's atomic save then never happens, so the image file is unchanged.
+ */
+import { statSync } from "node:fs";
+import { basename as hostBasename } from "node:path";
+import { FsError } from "../../firmware-sim/errors.js";
+import { mkdirs, readFile, tryStat, writeFile } from "../../firmware-sim/fs/fs-util.js";
+import { basename, joinPath } from "../../firmware-sim/fs/path.js";
+import type { LittleFs } from "../../firmware-sim/littlefs/little-fs.js";
+import { Progress } from "../progress.js";
+import {
+  checkNames,
+  hostPathUnder,
+  hostStat,
+  makeHostDir,
+  readHostFile,
+  safeHostName,
+  walkHostDir,
+  writeHostFile,
+} from "./host-tree.js";
+
+export interface CopyReport {
+  files: number;
+  dirs: number;
+  bytes: number;
+  /** Host entries not copied (symbolic links, devices), relative to the source. */
+  skipped: string[];
+}
+
+/** One item to write into the image. */
+interface PutItem {
+  path: string;
+  type: "file" | "dir";
+  host: string;
+  size: number;
+}
+
+function isDir(fs: LittleFs, path: string): boolean {
+  return tryStat(fs, path)?.type === "dir";
+}
+
+/** What `put` will write, in order, with image paths resolved. */
+function plan(fs: LittleFs, src: string, dest: string | undefined): { items: PutItem[]; skipped: string[] } {
+  if (hostStat(src, "source") === "file") {
+    const name = hostBasename(src);
+    let target = dest ?? `/${name}`;
+    if (dest !== undefined && isDir(fs, dest)) target = joinPath(dest, name);
+    return { items: [{ path: target, type: "file", host: src, size: readHostSize(src) }], skipped: [] };
+  }
+  const root = dest ?? "/";
+  const tree = walkHostDir(src);
+  const items: PutItem[] = [];
+  if (root !== "/") items.push({ path: root, type: "dir", host: src, size: 0 });
+  for (const e of tree.entries)
+    items.push({ path: joinPath(root, e.rel), type: e.type, host: e.host, size: e.size });
+  return { items, skipped: tree.skipped };
+}
+
+function readHostSize(path: string): number {
+  return statSync(path).size;
+}
+
+/** Copy a host file or tree into the mounted image (see the module comment for DEST). */
+export function putHost(fs: LittleFs, src: string, dest: string | undefined, label = "put"): CopyReport {
+  const { items, skipped } = plan(fs, src, dest);
+  const nameMax = fs.fsStat().nameMax;
+  checkNames(
+    items.map((i) => i.path.slice(1)).filter((p) => p !== ""),
+    nameMax,
+  );
+  const total = items.reduce((n, i) => n + i.size, 0);
+  const before = fs.usage();
+  const free = (before.blockCount - before.blocksUsed) * before.blockSize;
+  const report: CopyReport = { files: 0, dirs: 0, bytes: 0, skipped };
+  const progress = new Progress(label, total, { unit: "B" });
+  for (const item of items) {
+    try {
+      if (item.type === "dir") {
+        const st = tryStat(fs, item.path);
+        if (st === undefined) mkdirs(fs, item.path);
+        else if (st.type !== "dir") {
+          throw new FsError("EXIST", `${item.path}: a file is in the way of directory ${item.host}`);
+        }
+        report.dirs += 1;
+      } else {
+        const parent = item.path.slice(0, item.path.lastIndexOf("/")) || "/";
+        if (parent !== "/" && !isDir(fs, parent)) mkdirs(fs, parent);
+        writeFile(fs, item.path, readHostFile(item.host));
+        report.files += 1;
+        report.bytes += item.size;
+        progress.tick(item.size);
+      }
+    } catch (e) {
+      if (e instanceof FsError && e.lfs === "NOSPC") {
+        const short = total - report.bytes;
+        throw new FsError(
+          "NOSPC",
+          `no space left in the image: ${short} of ${total} bytes did not fit ` +
+            `(stopped at ${item.path}, ${item.size} bytes; ${report.files} files copied before it; ` +
+            `the image had ${free} bytes in free blocks)`,
+          {
+            hint: "use a bigger image (--image-size), remove files, or leave some out",
+            details: { path: item.path, total, copied: report.bytes, notFit: short, free },
+          },
+        );
+      }
+      throw e;
+    }
+  }
+  progress.finish();
+  return report;
+}
+
+/**
+ * Refuse to walk deeper than the disk can hold directories (each needs a metadata pair): a
+ * damaged image whose directory points back at an ancestor would otherwise never end.
+ */
+export function depthGuard(fs: LittleFs, depth: number, path: string): void {
+  if (depth > fs.fsStat().blockCount / 2) {
+    throw new FsError("CORRUPT", `${path}: directories nest deeper than the image can hold (a cycle)`);
+  }
+}
+
+/** Extract `path` from the image into host directory `dir` (see the module comment). */
+export function getToHost(fs: LittleFs, path: string, dir: string, imageName: string): CopyReport {
+  const report: CopyReport = { files: 0, dirs: 0, bytes: 0, skipped: [] };
+  const st = fs.stat(path);
+  makeHostDir(dir);
+  if (st.type === "file") {
+    const data = readFile(fs, path);
+    writeHostFile(hostPathUnder(dir, [safeHostName(basename(path), imageName)]), data);
+    report.files = 1;
+    report.bytes = data.length;
+    return report;
+  }
+  const progress = new Progress("get", 0, { unit: "files" });
+  const visit = (src: string, parts: string[], depth: number): void => {
+    depthGuard(fs, depth, src);
+    const hostDir = hostPathUnder(dir, parts);
+    makeHostDir(hostDir);
+    report.dirs += 1;
+    for (const e of fs.readdir(src)) {
+      const name = safeHostName(e.name, imageName);
+      const p = joinPath(src, e.name);
+      if (e.type === "dir") visit(p, [...parts, name], depth + 1);
+      else {
+        const data = readFile(fs, p);
+        writeHostFile(hostPathUnder(dir, [...parts, name]), data);
+        report.files += 1;
+        report.bytes += data.length;
+        progress.tick();
+      }
+    }
+  };
+  visit(path, path === "/" ? [] : [safeHostName(basename(path), imageName)], 0);
+  progress.finish();
+  return report;
+}
