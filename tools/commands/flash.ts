@@ -105,9 +105,9 @@ const flashCommand: CommandModule<object, Args> = {
       })
       .check((a) => {
         if ((a.package === undefined) === (a.bin === undefined))
-          throw new Error("give a PACKAGE or --bin FILE (not both)");
-        if (a.bin !== undefined && a.offset === undefined) throw new Error("--bin needs --offset");
-        if (a.retries < 0 || a.retries > 10) throw new Error("--retries must be 0..10");
+          throw new UsageError("give a PACKAGE or --bin FILE (not both)");
+        if (a.bin !== undefined && a.offset === undefined) throw new UsageError("--bin needs --offset");
+        if (a.retries < 0 || a.retries > 10) throw new UsageError("--retries must be 0..10");
         return true;
       })
       .example(

@@ -107,10 +107,10 @@ const stationCommand: CommandModule<object, Args> = {
       })
       .check((a) => {
         if (a.package === undefined && a.export === undefined)
-          throw new Error("give --package (to flash) or --db with --export (to report)");
-        if (a.package !== undefined && a.ports === undefined) throw new Error("--package needs --ports");
+          throw new UsageError("give --package (to flash) or --db with --export (to report)");
+        if (a.package !== undefined && a.ports === undefined) throw new UsageError("--package needs --ports");
         if (a.csv !== undefined && a.template !== undefined)
-          throw new Error("give --csv or --template, not both");
+          throw new UsageError("give --csv or --template, not both");
         return true;
       })
       .example(
