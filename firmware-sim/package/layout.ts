@@ -91,7 +91,8 @@ export function partitionsToFlash(pkg: FirmwarePackage): PackagePartition[] {
 /**
  * The whole flash as a flat binary, like `esptool merge-bin --pad-to-size`: every image at its
  * offset, everything else erased (0xFF). Partitions preserved on flash (SecureData) stay erased:
- * their content lives only on a device, never in a package.
+ * their content lives only on a device, never in a package. (`flashbak export` adds the
+ * flasher's firmware descriptor on top: tools/merge/export-image.ts.)
  */
 export function flashImage(pkg: FirmwarePackage): Uint8Array {
   const out = new Uint8Array(pkg.header.flashSize).fill(0xff);

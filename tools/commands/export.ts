@@ -1,11 +1,13 @@
 /**
  * `flashbak export PKG --out FILE.bin`: the whole flash as one flat binary (gaps 0xFF, like
  * `esptool merge-bin --pad-to-size`) for raw flashers and programmers. Partitions preserved on
- * flash (SecureData) are left erased, and the command says so.
+ * flash (SecureData) are left erased, and the command says so. The flasher's firmware descriptor
+ * (restore mode) is included, so a raw flash boots as a package flash does.
  */
 import type { CommandModule } from "yargs";
-import { flashImage, partitionsToFlash } from "../../firmware-sim/package/layout.js";
+import { partitionsToFlash } from "../../firmware-sim/package/layout.js";
 import { readPackage } from "../../firmware-sim/package/reader.js";
+import { exportImage } from "../merge/export-image.js";
 import { readInput, writeFileAtomic } from "../merge/files.js";
 import { printJson, println } from "../io.js";
 
@@ -38,7 +40,7 @@ const exportCommand: CommandModule<object, Args> = {
       .example("$0 export app.fbpkg -o app.bin --json", "the same, with a JSON summary"),
   handler: (argv) => {
     const pkg = readPackage(readInput(argv.package, "package"));
-    const flat = flashImage(pkg);
+    const { bytes: flat, descriptorAt: descriptor } = exportImage(pkg);
     writeFileAtomic(argv.out, flat);
     const written = partitionsToFlash(pkg).filter((p) => p.image.length > 0);
     const preserved = pkg.partitions.filter((p) => p.flags.preserveOnFlash);
@@ -59,6 +61,11 @@ const exportCommand: CommandModule<object, Args> = {
     }
     println(`${argv.out}: ${flat.length} bytes (${pkg.header.board}, whole flash, gaps 0xFF)`);
     for (const p of written) println(`  ${hex(p.offset)}  ${p.name.padEnd(20)} ${p.image.length} bytes`);
+    if (descriptor !== undefined) {
+      println(
+        `  ${hex(descriptor)}  firmware descriptor  restore mode ${pkg.header.restoreMode}, as the flasher writes it`,
+      );
+    }
     for (const p of preserved) {
       println(
         `  ${hex(p.offset)}  ${p.name.padEnd(20)} left erased: preserved on flash (device data, never in a package)`,
