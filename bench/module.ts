@@ -19,7 +19,7 @@ import { boardById } from "../firmware-sim/module/boards.js";
 import type { FactoryFile } from "../firmware-sim/module/factory.js";
 import { provision } from "../firmware-sim/module/factory.js";
 import { boardFlash } from "../firmware-sim/module/flash-map.js";
-import { LittleFsDriver } from "../firmware-sim/module/littlefs-driver.js";
+import { LittleFsDriver } from "../firmware-sim/module/fs-driver.js";
 import { Module } from "../firmware-sim/module/module.js";
 import type { RestoreMode } from "../firmware-sim/module/restore-policy.js";
 import type { Bench, BenchResult } from "./report.js";

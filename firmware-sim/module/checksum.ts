@@ -7,10 +7,9 @@
  * (16 KiB read cap, lower-cased names, in-place rewrites) come from the policy.
  */
 import { fsError, isPowerLoss } from "../errors.js";
-import { deviceCrc32, parsePyHex, pyHex } from "./device-crc32.js";
+import { computeFileCrc, deviceCrc32, parsePyHex, pyHex } from "./file-crc32.js";
 import type { DeviceVfs } from "./device-vfs.js";
 import { deviceDirname } from "./device-vfs.js";
-import { computeFileCrc } from "./file-crc32.js";
 import type { RestorePolicy } from "./restore-policy.js";
 import {
   ScriptError,

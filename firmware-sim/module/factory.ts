@@ -14,7 +14,7 @@ import { mkdirs, writeFile } from "../fs/fs-util.js";
 import { dirname, normalizePath } from "../fs/path.js";
 import { UsageError } from "../errors.js";
 import type { BoardProfile } from "./boards.js";
-import { deviceCrc32, pyHex } from "./device-crc32.js";
+import { deviceCrc32, pyHex } from "./file-crc32.js";
 import type { FirmwareInfo } from "./firmware-info.js";
 import { writeFirmwareInfo } from "./firmware-info.js";
 import { partitionAt, partitionDevice } from "./flash-map.js";

@@ -23,7 +23,7 @@
  * correct. The commit word is all zero bits so that any torn program of it (a prefix, or only
  * some bits cleared) reads as something else.
  */
-import { crc32 } from "./device-crc32.js";
+import { crc32 } from "./file-crc32.js";
 
 export const SD_MAGIC = Uint8Array.of(0x46, 0x42, 0x53, 0x44);
 export const SD_VERSION = 1;

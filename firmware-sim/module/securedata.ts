@@ -21,7 +21,7 @@
  */
 import { FlashbakError, isPowerLoss } from "../errors.js";
 import type { BlockDevice } from "../flash/block-device.js";
-import { crc32 } from "./device-crc32.js";
+import { crc32 } from "./file-crc32.js";
 import {
   COMMIT_SIZE,
   RECORD_HEADER_SIZE,

@@ -1,12 +1,11 @@
 /** Shared fixtures for the module tests: a provisioned board over any file-system driver. */
 import { boardById } from "../../firmware-sim/module/boards.js";
 import type { FsDriver } from "../../firmware-sim/module/fs-driver.js";
-import { MemoryFsDriver } from "../../firmware-sim/module/fs-driver.js";
+import { LittleFsDriver, MemoryFsDriver } from "../../firmware-sim/module/fs-driver.js";
 import { boardFlash, partitionDevice } from "../../firmware-sim/module/flash-map.js";
 import type { FileSystem } from "../../firmware-sim/fs/file-system.js";
 import type { FactoryFile } from "../../firmware-sim/module/factory.js";
 import { provision } from "../../firmware-sim/module/factory.js";
-import { LittleFsDriver } from "../../firmware-sim/module/littlefs-driver.js";
 import { Module } from "../../firmware-sim/module/module.js";
 import type { RestoreMode } from "../../firmware-sim/module/restore-policy.js";
 import type { NorFlash } from "../../firmware-sim/flash/nor-flash.js";

@@ -7,7 +7,7 @@ import { isPowerLoss } from "../../firmware-sim/errors.js";
 import type { CutWhen } from "../../firmware-sim/flash/faults.js";
 import type { FlashSnapshot } from "../../firmware-sim/flash/nor-flash.js";
 import { NorFlash } from "../../firmware-sim/flash/nor-flash.js";
-import { LittleFsDriver } from "../../firmware-sim/module/littlefs-driver.js";
+import { LittleFsDriver } from "../../firmware-sim/module/fs-driver.js";
 import { Module } from "../../firmware-sim/module/module.js";
 import type { RestoreMode } from "../../firmware-sim/module/restore-policy.js";
 import { board } from "./helpers.js";

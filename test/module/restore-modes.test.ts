@@ -1,7 +1,7 @@
 /** Where the faithful (2021 device) and hardened restore modes differ, one test per flaw. */
 import { describe, expect, it } from "vitest";
 import { readFile, writeFile } from "../../firmware-sim/fs/fs-util.js";
-import { deviceCrc32, pyHex } from "../../firmware-sim/module/device-crc32.js";
+import { deviceCrc32, pyHex } from "../../firmware-sim/module/file-crc32.js";
 import { dec, enc, memoryRig, writableBak } from "./helpers.js";
 
 describe("faithful vs hardened restore", () => {

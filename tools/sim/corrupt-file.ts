@@ -8,7 +8,7 @@
 import { FlashbakError, UsageError } from "../../firmware-sim/errors.js";
 import { partitionAt, partitionDevice } from "../../firmware-sim/module/flash-map.js";
 import type { Module } from "../../firmware-sim/module/module.js";
-import { deviceCrc32 } from "../../firmware-sim/module/device-crc32.js";
+import { deviceCrc32 } from "../../firmware-sim/module/file-crc32.js";
 
 export interface CorruptResult {
   path: string;

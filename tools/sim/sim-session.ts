@@ -8,10 +8,12 @@ import { PowerLoss, UsageError, isPowerLoss } from "../../firmware-sim/errors.js
 import type { PowerCutPlan } from "../../firmware-sim/flash/faults.js";
 import type { NorFlash } from "../../firmware-sim/flash/nor-flash.js";
 import type { BoardProfile } from "../../firmware-sim/module/boards.js";
-import { LittleFsDriver } from "../../firmware-sim/module/littlefs-driver.js";
+import { LittleFsDriver } from "../../firmware-sim/module/fs-driver.js";
 import { Module } from "../../firmware-sim/module/module.js";
 import type { RestoreMode } from "../../firmware-sim/module/restore-policy.js";
 import { loadFlashFile, saveFlashFile } from "./flash-file.js";
+import { boards } from "../../firmware-sim/module/boards.js";
+import { RESTORE_MODES } from "../../firmware-sim/module/restore-policy.js";
 
 export interface SimSessionOptions {
   /** Path of the flash file. */
@@ -92,3 +94,32 @@ export function requireFlashPath(path: string | undefined): asserts path is stri
     throw new UsageError("Missing required argument: --flash", "name the flash file: --flash dev.bin");
   }
 }
+
+// ---- options shared by the `flashbak sim` subcommands, described once so every --help agrees
+
+export const flashOption = {
+  type: "string",
+  demandOption: true,
+  describe: "Flash file: the raw image of the module's whole flash chip (flashbak sim create makes one)",
+} as const;
+
+export const boardOption = {
+  type: "string",
+  choices: Object.keys(boards),
+  describe: "Board the flash file belongs to (default: read from the firmware descriptor, or the chip size)",
+} as const;
+
+export const cutAfterOption = {
+  type: "number",
+  describe:
+    "Lose power right after the Nth flash write operation (program or erase, counted from 1). The torn " +
+    "flash is saved and the command exits with status 3; if the work needs fewer operations it finishes (0)",
+} as const;
+
+export const restoreOption = {
+  type: "string",
+  choices: [...RESTORE_MODES],
+  describe:
+    "Boot-time restore behaviour: faithful (the 2021 device, flaws included) or hardened (atomic, verified). " +
+    "Default: what the firmware package chose",
+} as const;

@@ -39,7 +39,7 @@ describe("flashbak sim", () => {
     const r = await runCli(["sim", "boot", "--flash", f]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("mount.\n");
-    expect(r.stderr).toMatch(/5 protected file\(s\) checked, 0 restored/);
+    expect(r.stderr).toMatch(/[1-9]\d* protected file\(s\) checked, 0 restored/);
   });
 
   it("create refuses an existing flash file unless --reflash or --erase", async () => {

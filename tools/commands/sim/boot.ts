@@ -6,8 +6,13 @@
 import type { CommandModule } from "yargs";
 import type { RestoreMode } from "../../../firmware-sim/module/restore-policy.js";
 import { eprintln, printJson, println } from "../../io.js";
-import { boardOption, cutAfterOption, flashOption, restoreOption } from "../../sim/options.js";
-import { SimSession } from "../../sim/sim-session.js";
+import {
+  boardOption,
+  cutAfterOption,
+  flashOption,
+  restoreOption,
+  SimSession,
+} from "../../sim/sim-session.js";
 
 interface Args {
   flash: string;

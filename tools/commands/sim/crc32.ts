@@ -5,8 +5,7 @@
  */
 import type { CommandModule } from "yargs";
 import { printJson, println } from "../../io.js";
-import { boardOption, cutAfterOption, flashOption } from "../../sim/options.js";
-import { SimSession } from "../../sim/sim-session.js";
+import { boardOption, cutAfterOption, flashOption, SimSession } from "../../sim/sim-session.js";
 
 interface Args {
   flash: string;

@@ -8,7 +8,7 @@ import { boardById } from "../../../firmware-sim/module/boards.js";
 import type { RestoreMode } from "../../../firmware-sim/module/restore-policy.js";
 import { printJson, println } from "../../io.js";
 import { createFlash } from "../../sim/create-flash.js";
-import { cutAfterOption } from "../../sim/options.js";
+import { cutAfterOption } from "../../sim/sim-session.js";
 import { RESTORE_MODES } from "../../../firmware-sim/module/restore-policy.js";
 import { boards } from "../../../firmware-sim/module/boards.js";
 

@@ -7,8 +7,7 @@ import type { CommandModule } from "yargs";
 import { UsageError } from "../../../firmware-sim/errors.js";
 import { readInput } from "../../merge/files.js";
 import { printJson, println } from "../../io.js";
-import { boardOption, cutAfterOption, flashOption } from "../../sim/options.js";
-import { SimSession } from "../../sim/sim-session.js";
+import { boardOption, cutAfterOption, flashOption, SimSession } from "../../sim/sim-session.js";
 
 interface Args {
   flash: string;

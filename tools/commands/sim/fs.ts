@@ -10,8 +10,7 @@ import { UsageError } from "../../../firmware-sim/errors.js";
 import { io, printJson, println, readStdin } from "../../io.js";
 import { readInput } from "../../merge/files.js";
 import { corruptFile } from "../../sim/corrupt-file.js";
-import { boardOption, cutAfterOption, flashOption } from "../../sim/options.js";
-import { SimSession } from "../../sim/sim-session.js";
+import { boardOption, cutAfterOption, flashOption, SimSession } from "../../sim/sim-session.js";
 
 interface Args {
   flash: string;

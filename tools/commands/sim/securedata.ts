@@ -7,8 +7,7 @@ import { FlashbakError, UsageError } from "../../../firmware-sim/errors.js";
 import { capacityOf } from "../../../firmware-sim/module/securedata-layout.js";
 import { io, printJson, println } from "../../io.js";
 import { readInput } from "../../merge/files.js";
-import { boardOption, cutAfterOption, flashOption } from "../../sim/options.js";
-import { SimSession } from "../../sim/sim-session.js";
+import { boardOption, cutAfterOption, flashOption, SimSession } from "../../sim/sim-session.js";
 
 interface Args {
   flash: string;

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { crc32, deviceCrc32, parsePyHex, pyHex } from "../../firmware-sim/module/device-crc32.js";
-import { computeFileCrc } from "../../firmware-sim/module/file-crc32.js";
+import {
+  computeFileCrc,
+  crc32,
+  deviceCrc32,
+  parsePyHex,
+  pyHex,
+} from "../../firmware-sim/module/file-crc32.js";
 import { enc, memoryRig } from "./helpers.js";
 import { writeFile } from "../../firmware-sim/fs/fs-util.js";
 
