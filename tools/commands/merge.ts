@@ -67,7 +67,10 @@ const mergeCommand: CommandModule<object, Args> = {
       .option("restore-mode", {
         type: "string",
         choices: RESTORE_MODES as string[],
-        describe: "Boot-time restore behaviour recorded in the output (default: manifest, else the base's)",
+        describe:
+          "Boot-time restore behaviour recorded in the output (default: manifest, else the base's). faithful = " +
+          "the 2021 device, which reads only 16 KiB of checksum.json (~250-300 protected files) and restores empty " +
+          "files at every boot, so both are refused; hardened lifts both limits",
       })
       .option("timestamp", {
         type: "boolean",
