@@ -3,6 +3,9 @@
  * CRC update, during the boot-time restore itself, and during a FOTA apply. After the cut the
  * module powers on and boots again; the oracle then checks every protected file.
  *
+ * Each sweep runs with a clean cut after the operation and with the operation torn (a random
+ * prefix of a program lands; an erase leaves random bytes).
+ *
  * hardened: no cut may leave a protected file lost or corrupt after the next boot, and that
  * boot must leave a consistent state (the boot after it restores nothing).
  * faithful: the same sweep documents which cut points lose data on a real device. Result: on
@@ -53,7 +56,11 @@ const factoryOr = (extra: Record<string, string>) => (p: string) => [
   ...(extra[p] === undefined ? [] : [extra[p]!]),
 ];
 
-describe.each(["hardened", "faithful"] as const)("power loss at every write operation (%s)", (mode) => {
+const matrix = (["hardened", "faithful"] as const).flatMap((mode) =>
+  (["after", "during"] as const).map((when) => [mode, when] as const),
+);
+
+describe.each(matrix)("power loss at every write operation (%s, cut %s it)", (mode, when) => {
   const snap = base(mode);
 
   it("during a protected-file edit plus file_crc32.calc: old or new, never lost or torn", () => {
@@ -66,6 +73,7 @@ describe.each(["hardened", "faithful"] as const)("power loss at every write oper
         m.fileCrc32.calc("/usr/main.py");
       },
       judgeFiles(factoryOr({ "/usr/main.py": NEW_MAIN })),
+      when,
     );
     expect(r.total).toBeGreaterThan(3);
     expect(r.failures).toEqual([]);
@@ -77,7 +85,7 @@ describe.each(["hardened", "faithful"] as const)("power loss at every write oper
     damaged.usr.remove("/main.py");
     writeFile(damaged.usr, "/lib/util.py", enc("damaged"));
     const start = damaged.flash.snapshot();
-    const r = sweep(start, mode, (m) => void m.boot(), judgeFiles(factoryOr({})));
+    const r = sweep(start, mode, (m) => void m.boot(), judgeFiles(factoryOr({})), when);
     expect(r.total).toBeGreaterThan(3);
     expect(r.failures).toEqual([]);
   });
@@ -102,6 +110,7 @@ describe.each(["hardened", "faithful"] as const)("power loss at every write oper
         if (m.vfs.exists("/usr/.updater")) return "updater directory left behind";
         return undefined;
       },
+      when,
     );
     expect(r.total).toBeGreaterThan(3);
     if (mode === "hardened") expect(r.failures).toEqual([]);
