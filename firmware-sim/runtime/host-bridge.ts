@@ -9,7 +9,6 @@
  * program notices a Ctrl-C from the host (see DESIGN.md "Runtime and serial").
  */
 import { FsError, isPowerLoss } from "../errors.js";
-// eslint-disable-next-line no-restricted-imports -- the project's FileSystem seam, not node:fs (the config's "fs" pattern matches any path segment named fs)
 import type { FsFile, OpenFlags } from "../fs/file-system.js";
 import type { QuecServices } from "./services.js";
 

@@ -6,7 +6,6 @@
  * `--port sim` use.
  */
 import { VirtualClock } from "../clock.js";
-// eslint-disable-next-line no-restricted-imports -- the project's FileSystem fake, not node:fs (the "fs" pattern over-matches)
 import { MemoryFileSystem } from "../fs/memory-file-system.js";
 import { SimLine } from "../serial/sim-line.js";
 import { ReplPersonality, type ReplConfig } from "./repl.js";
@@ -41,8 +40,8 @@ export function memoryServices(): QuecServices {
   };
 }
 
-/** Build and power on a device; resolves once the banner (or a busy main.py) is reached. */
-export async function startReplDevice(opts: ReplDeviceOptions = {}): Promise<ReplDevice> {
+/** Build a device, powered off (call `repl.powerOn()`). */
+export function createReplDevice(opts: ReplDeviceOptions = {}): ReplDevice {
   const services = opts.services ?? memoryServices();
   const line = new SimLine({
     clock: services.clock,
@@ -51,6 +50,12 @@ export async function startReplDevice(opts: ReplDeviceOptions = {}): Promise<Rep
   });
   const repl = new ReplPersonality({ ...opts.repl, services, tx: line.deviceTx });
   line.attach(repl);
-  await repl.powerOn();
   return { services, line, repl };
+}
+
+/** Build and power on a device; resolves once the banner (or a parked main.py) is reached. */
+export async function startReplDevice(opts: ReplDeviceOptions = {}): Promise<ReplDevice> {
+  const dev = createReplDevice(opts);
+  await dev.repl.powerOn();
+  return dev;
 }

@@ -10,7 +10,6 @@
  * harness that models the power supply.
  */
 import type { Clock } from "../clock.js";
-// eslint-disable-next-line no-restricted-imports -- the project's FileSystem seam, not node:fs (the config's "fs" pattern matches any path segment named fs)
 import type { FileSystem } from "../fs/file-system.js";
 
 /** One mounted file system. `/usr` and `/bak` on a QuecPython module. */

@@ -11,7 +11,6 @@
  * `ExecOptions.budgetUs` and DESIGN.md "Runtime and serial").
  */
 import { isPowerLoss } from "../errors.js";
-// eslint-disable-next-line no-restricted-imports -- the project's FileSystem seam, not node:fs (the config's "fs" pattern matches any path segment named fs)
 import { readFile } from "../fs/fs-util.js";
 import { HostBridge } from "./host-bridge.js";
 import { WasmPython } from "./micropython-wasm.js";

@@ -1,0 +1,160 @@
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { SerialPort } from "serialport";
+import { afterEach, describe, expect, it } from "vitest";
+import { RawRepl } from "../../tools/repl/raw-repl.js";
+import { StreamLink } from "../../tools/serial/stream-link.js";
+import { memoryServeTarget, servePty, type ServeHandle } from "../../tools/serial/serve.js";
+
+const run = promisify(execFile);
+/** The interpreter itself, not a version-manager shim that takes a second to start. */
+const PYTHON = execFileSync("python3", ["-c", "import sys; print(sys.executable)"]).toString().trim();
+
+/**
+ * A terminal-style client in its own process (python3, termios raw mode, as picocom does):
+ * writes each step's bytes, then reads until the expected text or its deadline.
+ */
+const CLIENT = String.raw`
+import os, sys, termios, tty, time, json
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+tty.setraw(fd)
+steps = json.loads(sys.argv[2])
+out = b''
+for send, expect, secs in steps:
+    os.write(fd, send.encode('latin1'))
+    end = time.time() + secs
+    got = b''
+    while time.time() < end and expect.encode('latin1') not in got:
+        import select
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            got += os.read(fd, 4096)
+    out += got
+    if expect.encode('latin1') not in got:
+        # Leave the module interruptible whatever happened: a busy VM holds the test's event loop.
+        os.write(fd, b'\x03')
+        sys.stdout.write('MISSING ' + repr(expect) + ' IN ' + repr(got))
+        sys.exit(1)
+sys.stdout.write(out.decode('latin1'))
+`;
+
+/** A control-channel client in its own process: waits, sends one line, prints the reply. */
+const CONTROL_CLIENT = String.raw`
+import socket, sys, time
+time.sleep(float(sys.argv[3]))
+c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+c.connect(sys.argv[1])
+c.sendall(sys.argv[2].encode() + b'\n')
+c.settimeout(10)
+got = b''
+while b'\n' not in got:
+    got += c.recv(256)
+sys.stdout.write(got.decode())
+`;
+
+async function client(path: string, steps: [string, string, number][]): Promise<string> {
+  const r = await run(PYTHON, ["-c", CLIENT, path, JSON.stringify(steps)], { timeout: 30000 });
+  return r.stdout;
+}
+
+async function control(sock: string, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = connect(sock);
+    let got = "";
+    const t = setTimeout(() => (c.destroy(), reject(new Error("control reply timeout"))), 5000);
+    c.on("data", (d) => {
+      got += d.toString();
+      if (got.includes("\n")) {
+        clearTimeout(t);
+        c.end();
+        resolve(got.trim());
+      }
+    });
+    c.on("error", reject);
+    c.write(line + "\n");
+  });
+}
+
+let handle: ServeHandle | undefined;
+afterEach(async () => {
+  await handle?.close();
+  handle = undefined;
+});
+
+describe("serve on a pseudo-terminal", () => {
+  it("a terminal client interrupts a looping main.py with Ctrl-C and uses the REPL", async () => {
+    const main = "import utime\nwhile True:\n    print('tick')\n    utime.sleep_ms(200)\n";
+    handle = await servePty((io) => Promise.resolve(memoryServeTarget(io, 115200, main)), {});
+    const out = await client(handle.path, [
+      ["", "tick\r\n", 5],
+      ["\x03", ">>> ", 5],
+      ["print(6*7)\r", "42\r\n>>> ", 5],
+    ]);
+    expect(out).toContain("KeyboardInterrupt");
+    expect(out).toContain('File "/usr/main.py", line 4');
+  });
+
+  it("node-serialport opens the pseudo-terminal and the raw-REPL client works through it", async () => {
+    handle = await servePty((io) => Promise.resolve(memoryServeTarget(io, 921600)), {});
+    const link = await StreamLink.open(
+      handle.path,
+      new SerialPort({ path: handle.path, baudRate: 115200, autoOpen: false }),
+    );
+    try {
+      const repl = new RawRepl(link, { rawChunkDelayMs: 0 });
+      expect(await repl.eval("print(sum(range(10)))")).toBe("45\r\n");
+      expect(repl.window).toBe(128);
+      await repl.exit();
+    } finally {
+      await link.close();
+    }
+  });
+
+  it("the control channel reports status, injects faults and power-cycles", async () => {
+    const sock = join(mkdtempSync(join(tmpdir(), "fb-ctl-")), "ctl.sock");
+    handle = await servePty((io) => Promise.resolve(memoryServeTarget(io, 115200)), { controlSocket: sock });
+    let status = "";
+    for (const deadline = Date.now() + 5000; Date.now() < deadline && !status.includes("repl=friendly");) {
+      status = await control(sock, "status");
+    }
+    expect(status).toMatch(/^OK repl=friendly baud=115200 /);
+    expect(await control(sock, "bogus")).toBe('ERR unknown command "bogus"');
+    expect(await control(sock, "cut-power next")).toMatch(/^ERR .*no flash/);
+    expect(await control(sock, "flip-bits tx 3")).toBe("OK next 3 tx bytes get one flipped bit each");
+    expect(await control(sock, "power-cycle")).toBe("OK power cycled");
+    const out = await client(handle.path, [["\r", ">>> ", 5]]);
+    expect(out.endsWith(">>> ")).toBe(true);
+  });
+
+  it("power-cycle from the control channel stops a busy main.py at once and boots again", async () => {
+    // While main.py runs, the VM holds Node's event loop (only the pseudo-terminal and the
+    // control socket are serviced, synchronously), so both clients are separate processes.
+    const sock = join(mkdtempSync(join(tmpdir(), "fb-ctl-")), "ctl.sock");
+    const main = [
+      "import utime",
+      "try:",
+      "    k = int(open('/usr/boots').read()) + 1",
+      "except OSError:",
+      "    k = 1",
+      "open('/usr/boots', 'w').write(str(k))",
+      "while True:",
+      "    print('boot', k)",
+      "    utime.sleep_ms(100)",
+    ].join("\n");
+    handle = await servePty((io) => Promise.resolve(memoryServeTarget(io, 115200, main)), {
+      controlSocket: sock,
+    });
+    const watching = client(handle.path, [
+      ["", "boot 1\r\n", 10],
+      ["", "boot 2\r\n", 15],
+      ["\x03", ">>> ", 5],
+    ]);
+    const ctl = run(PYTHON, ["-c", CONTROL_CLIENT, sock, "power-cycle", "2.0"], { timeout: 30000 });
+    expect(await watching).toMatch(/boot 1\r\n[\s\S]*boot 2\r\n[\s\S]*KeyboardInterrupt/);
+    expect((await ctl).stdout.trim()).toBe("OK power cycled");
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * `serve`: put a simulated module's REPL port on a pseudo-terminal that real tools open, with
+ * a control channel on a unix socket (SPEC.md "Control channel"). Host bytes are polled every
+ * 2 ms while the module is idle and synchronously from inside the VM while Python runs, so a
+ * busy main.py hears Ctrl-C and a control command (power-cycle) takes effect even then.
+ */
+import { PowerLoss, isPowerLoss } from "../../firmware-sim/errors.js";
+import { handleControl, type ControlTarget } from "../../firmware-sim/serial/control-protocol.js";
+import type { SimLine } from "../../firmware-sim/serial/sim-line.js";
+import { createReplDevice, memoryServices, type ReplDevice } from "../../firmware-sim/runtime/repl-device.js";
+import { PtyBridge, type PtyOptions } from "./pty.js";
+import { RealtimeClock } from "./realtime-clock.js";
+
+/** What `serve` hands the module it builds. */
+export interface ServeIo {
+  /** Give this to `ReplConfig.pollInput`: host bytes that arrived while Python runs. */
+  pollInput: () => Uint8Array | undefined;
+  /** A wall-clock `Clock` whose sleeps keep polling the line. */
+  clock: RealtimeClock;
+  /** Call from a `ControlTarget` to stop a running VM at once (it throws `PowerLoss` there). */
+  requestPowerCut: () => void;
+  /** True while Python is running (a power cycle must then wait for `pollInput`). */
+  vmRunning: () => boolean;
+}
+
+export interface ServeTarget {
+  line: SimLine;
+  control: ControlTarget;
+  /** Power the module on. Not awaited: with a looping main.py it returns only after Ctrl-C. */
+  start(): Promise<void>;
+}
+
+export interface ServeHandle {
+  /** The pseudo-terminal to open (e.g. /dev/pts/7). */
+  path: string;
+  close(): Promise<void>;
+}
+
+export async function servePty(
+  build: (io: ServeIo) => Promise<ServeTarget>,
+  opts: PtyOptions,
+): Promise<ServeHandle> {
+  /** Set once the module is built; the pseudo-terminal's callbacks may fire before that. */
+  const built: { target?: ServeTarget } = {};
+  /** > 0 while the helper is polled from inside the module (Python running, UART pacing). */
+  let depth = 0;
+  let collected: number[] = [];
+  let cutRequested = false;
+  const pty = await PtyBridge.open(
+    {
+      onData: (d) => {
+        const target = built.target;
+        if (target === undefined) return;
+        // Inside the module the bytes are handed to the REPL's poll; outside they arrive normally.
+        if (depth > 0) for (const b of target.line.faults.apply("rx", d)) collected.push(b);
+        else target.line.hostWrite(d);
+      },
+      onControl: (client, line) => {
+        const target = built.target;
+        pty.reply(client, target === undefined ? "ERR starting" : handleControl(line, target.control));
+      },
+    },
+    opts,
+  );
+  const pollInside = (): void => {
+    depth++;
+    try {
+      pty.poll();
+    } finally {
+      depth--;
+    }
+    if (cutRequested) {
+      cutRequested = false;
+      throw new PowerLoss(0, "power cut from the control channel");
+    }
+  };
+  const io: ServeIo = {
+    pollInput: () => {
+      pollInside();
+      if (collected.length === 0) return undefined;
+      const out = new Uint8Array(collected);
+      collected = [];
+      return out;
+    },
+    clock: new RealtimeClock(() => {
+      pollInside();
+      return collected.includes(0x03);
+    }),
+    requestPowerCut: () => {
+      cutRequested = true;
+    },
+    vmRunning: () => depth > 0,
+  };
+  const t = await build(io);
+  built.target = t;
+  t.line.onHostData((d) => pty.write(d));
+  const timer = setInterval(() => {
+    try {
+      pty.poll();
+      if (collected.length > 0) {
+        const late = new Uint8Array(collected);
+        collected = [];
+        t.line.hostWrite(late);
+      }
+    } catch (e) {
+      // The module's own fault handler restarts it; a power cut must not kill the server.
+      if (!isPowerLoss(e)) throw e;
+    }
+  }, 2);
+  void t.start();
+  return {
+    path: pty.path,
+    async close() {
+      clearInterval(timer);
+      await pty.close();
+    },
+  };
+}
+
+/**
+ * The in-memory module for `serve` without a flash model: its `/usr` survives power cycles
+ * (kept in memory), power cuts at a flash operation are not available.
+ */
+export function memoryServeTarget(
+  io: ServeIo,
+  baud: number,
+  mainPy?: string,
+): ServeTarget & { device: ReplDevice } {
+  const services = { ...memoryServices(), clock: io.clock };
+  if (mainPy !== undefined) {
+    const f = services.mounts[0]!.fs.open("/main.py", { write: true, create: true, truncate: true });
+    f.write(new TextEncoder().encode(mainPy));
+    f.close();
+  }
+  const dev: ReplDevice = createReplDevice({
+    services,
+    baud,
+    repl: { pollInput: io.pollInput, mainBudgetUs: 0 },
+    onDeviceFault: (e) => {
+      if (!isPowerLoss(e)) throw e;
+      restart();
+    },
+  });
+  const restart = (): Promise<void> =>
+    dev.repl.powerOn().catch((e: unknown) => {
+      if (!isPowerLoss(e)) throw e;
+      return restart();
+    });
+  const cycle = (): void => {
+    if (io.vmRunning()) io.requestPowerCut();
+    else void restart();
+  };
+  return {
+    device: dev,
+    line: dev.line,
+    start: restart,
+    control: {
+      powerCycle: cycle,
+      reset: cycle,
+      cutPowerAt: () => {
+        throw new Error("this simulated module keeps its files in memory: no flash operations to cut");
+      },
+      faults: dev.line.faults,
+      status: () => ({
+        repl: dev.repl.state,
+        baud: dev.line.baudRate,
+        rx: dev.line.counters.rx,
+        tx: dev.line.counters.tx,
+      }),
+    },
+  };
+}
