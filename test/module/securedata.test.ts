@@ -5,6 +5,11 @@ import { capacityOf, SD_TOTAL_CAPACITY } from "../../firmware-sim/module/secured
 import type { NorFlash } from "../../firmware-sim/flash/nor-flash.js";
 import { MemoryFsDriver } from "../../firmware-sim/module/fs-driver.js";
 import { provision } from "../../firmware-sim/module/factory.js";
+import { readFileSync } from "node:fs";
+import { flashPackage } from "../../firmware-sim/module/firmware-info.js";
+import { LittleFsDriver } from "../../firmware-sim/module/fs-driver.js";
+import { Module } from "../../firmware-sim/module/module.js";
+import { readPackage } from "../../firmware-sim/package/reader.js";
 import { board, enc, sampleFiles } from "./helpers.js";
 
 const region = board.partitions.find((p) => p.type === "securedata")!;
@@ -120,6 +125,32 @@ describe("SecureData API", () => {
     expect(flash.read(region.offset, region.size)).toEqual(before);
     sd.format();
     expect(sd.Store(1, enc("key"), 3)).toBe(0);
+  });
+
+  it("comes through boots, soft reboots and a reformatted /usr byte for byte", () => {
+    const flash = boardFlash(board);
+    const driver = new LittleFsDriver();
+    provision(flash, board, driver, { files: sampleFiles() });
+    expect(store(flash).Store(13, enc("x".repeat(500)), 500)).toBe(0);
+    const before = flash.read(region.offset, region.size);
+    const m = new Module({ board, flash, fsDriver: driver, restoreMode: "hardened" });
+    expect(m.boot().secureData).toEqual({ state: "ok", records: 1 });
+    m.softReboot();
+    partitionDevice(flash, board, "customer_fs").erase(0);
+    partitionDevice(flash, board, "customer_fs").erase(1);
+    expect(new Module({ board, flash, fsDriver: driver }).boot().formatted).toEqual(["customer_fs"]);
+    expect(flash.read(region.offset, region.size)).toEqual(before);
+    expect(read(m.secureData, 13)).toEqual(enc("x".repeat(500)));
+  });
+
+  it("survives flashing a package over the module (the partition is preserved)", () => {
+    const pkg = readPackage(new Uint8Array(readFileSync("images/example.fbpkg")));
+    const flash = boardFlash(board);
+    flashPackage(flash, pkg);
+    expect(store(flash).Store(16, enc("device secret"), 13)).toBe(0);
+    const r = flashPackage(flash, pkg);
+    expect(r.preserved).toEqual([region.name]);
+    expect(read(store(flash), 16)).toEqual(enc("device secret"));
   });
 
   it("survives re-provisioning /usr and /bak (a package flash preserves the region)", () => {

@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readPackage } from "../../../firmware-sim/package/reader.js";
+import { writePackage } from "../../../firmware-sim/package/writer.js";
 import { runCli } from "../cli-harness.js";
 
 const PKG = join(process.cwd(), "images/example.fbpkg");
@@ -40,6 +42,24 @@ describe("flashbak sim", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("mount.\n");
     expect(r.stderr).toMatch(/[1-9]\d* protected file\(s\) checked, 0 restored/);
+  });
+
+  it("the package's restore mode reaches the module: a hardened package boots hardened", async () => {
+    const pkg = readPackage(new Uint8Array(readFileSync(PKG)));
+    const hardened = path("hardened.fbpkg");
+    writeFileSync(hardened, writePackage({ ...pkg, header: { ...pkg.header, restoreMode: "hardened" } }));
+    const f = path("hardened.bin");
+    expect((await runCli(["sim", "create", "--package", hardened, "--flash", f])).code).toBe(0);
+    const r = JSON.parse((await runCli(["sim", "boot", "--flash", f, "--json"])).stdout) as Record<
+      string,
+      unknown
+    >;
+    expect(r).toMatchObject({ restoreMode: "hardened", restoreModeSource: "firmware" });
+    const forced = await runCli(["sim", "boot", "--flash", f, "--json", "--restore", "faithful"]);
+    expect(JSON.parse(forced.stdout)).toMatchObject({
+      restoreMode: "faithful",
+      restoreModeSource: "override",
+    });
   });
 
   it("create refuses an existing flash file unless --reflash or --erase", async () => {
