@@ -189,6 +189,16 @@ export function decodeSparse(data: Uint8Array, length: number, what: string): Ui
   const bitmapLen = Math.ceil(chunks / 8);
   if (data.length < 4 + bitmapLen) throw corrupt(`${what}: sparse bitmap cut short`);
   const bitmap = data.subarray(4, 4 + bitmapLen);
+  // Check the stored bytes add up before allocating, so a damaged length costs no memory.
+  let stored = 0;
+  for (let i = 0; i < chunks; i++) {
+    if ((bitmap[i >> 3]! & (1 << (i & 7))) !== 0) stored += Math.min(chunkSize, length - i * chunkSize);
+  }
+  if (4 + bitmapLen + stored !== data.length) {
+    throw corrupt(
+      `${what}: sparse chunks hold ${data.length - 4 - bitmapLen} bytes, the bitmap says ${stored}`,
+    );
+  }
   const image = new Uint8Array(length).fill(0xff);
   let pos = 4 + bitmapLen;
   for (let i = 0; i < chunks; i++) {

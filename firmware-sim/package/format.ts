@@ -29,6 +29,12 @@ export const TLV_CRITICAL = 0x0001;
 /** Sparse image chunk: one NOR sector. Chunks that are all 0xFF are not stored. */
 export const SPARSE_CHUNK = 4096;
 
+/**
+ * Largest flash a package may describe: 256 MiB, the biggest SPI NOR made (2 Gbit). A larger
+ * value is damage, and refusing it bounds what a damaged package can make a reader allocate.
+ */
+export const MAX_FLASH_SIZE = 256 * 1024 * 1024;
+
 /** Top-level section tags. */
 export const Section = { INFO: 0x0001, PARTITION: 0x0002 } as const;
 

@@ -6,7 +6,7 @@
 import type { BoardProfile } from "../module/boards.js";
 import { boards } from "../module/boards.js";
 import type { FirmwarePackage, PackagePartition } from "./format.js";
-import { PARTITION_TYPES, PackageError, RESTORE_MODES, corrupt } from "./format.js";
+import { MAX_FLASH_SIZE, PARTITION_TYPES, PackageError, RESTORE_MODES, corrupt } from "./format.js";
 
 const hex = (n: number): string => "0x" + n.toString(16);
 
@@ -18,8 +18,9 @@ const hex = (n: number): string => "0x" + n.toString(16);
 export function validateLayout(pkg: FirmwarePackage): void {
   const h = pkg.header;
   if (h.board.length === 0) throw corrupt("board id is empty");
-  if (!Number.isInteger(h.flashSize) || h.flashSize <= 0)
-    throw corrupt(`flash size ${h.flashSize} is not positive`);
+  if (!Number.isInteger(h.flashSize) || h.flashSize <= 0 || h.flashSize > MAX_FLASH_SIZE) {
+    throw corrupt(`flash size ${h.flashSize} outside 1..${MAX_FLASH_SIZE}`);
+  }
   if (!RESTORE_MODES.includes(h.restoreMode))
     throw corrupt(`restore mode "${String(h.restoreMode)}" is unknown`);
   const names = new Set<string>();

@@ -20,6 +20,7 @@ import {
   HEADER_SIZE,
   InfoField,
   MAGIC,
+  MAX_FLASH_SIZE,
   PackageError,
   PartField,
   PartFlag,
@@ -73,6 +74,12 @@ function need(map: Map<number, Tlv>, tag: number, what: string): Tlv {
   return t;
 }
 
+function checkFlashSize(n: number): number {
+  if (n === 0 || n > MAX_FLASH_SIZE)
+    throw corrupt(`info section: flash size ${n} outside 1..${MAX_FLASH_SIZE}`);
+  return n;
+}
+
 function readInfo(section: Tlv): PackageHeader {
   const what = "info section";
   const f = fields(section, what, Object.values(InfoField));
@@ -99,7 +106,7 @@ function readInfo(section: Tlv): PackageHeader {
   return {
     formatVersion: FORMAT_VERSION,
     board: tlvString(need(f, InfoField.BOARD, what), "board id"),
-    flashSize: tlvU32(need(f, InfoField.FLASH_SIZE, what), "flash size"),
+    flashSize: checkFlashSize(tlvU32(need(f, InfoField.FLASH_SIZE, what), "flash size")),
     firmwareName: str(InfoField.FIRMWARE_NAME, "firmware name"),
     firmwareVersion: str(InfoField.FIRMWARE_VERSION, "firmware version"),
     restoreMode: RESTORE_MODES[mode[0]!] as RestoreMode,
