@@ -4,5 +4,12 @@ import { flashBenches } from "./flash.js";
 import { flashSerialBenches } from "./flash-serial.js";
 import { mergeBenches } from "./merge.js";
 import { moduleBenches } from "./module.js";
+import { serialBenches } from "./serial.js";
 
-export const benches: Bench[] = [...flashBenches, ...flashSerialBenches, ...mergeBenches, ...moduleBenches];
+export const benches: Bench[] = [
+  ...flashBenches,
+  ...flashSerialBenches,
+  ...mergeBenches,
+  ...moduleBenches,
+  ...serialBenches,
+];
