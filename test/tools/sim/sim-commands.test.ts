@@ -91,6 +91,20 @@ describe("flashbak sim", () => {
     expect((await runCli(["sim", "fs", "--flash", f, "cat", "/usr/main.py"])).stdout).toBe("print('mine')\n");
   });
 
+  it("a damaged backup copy: hardened refuses it, faithful copies the damage into /usr", async () => {
+    const f = await fresh("bakdmg.bin");
+    expect((await runCli(["sim", "fs", "--flash", f, "corrupt", "/bak/usr/main.py"])).code).toBe(0);
+    await runCli(["sim", "fs", "--flash", f, "rm", "/usr/main.py"]);
+    const h = await runCli(["sim", "boot", "--flash", f, "--restore", "hardened"]);
+    expect(h.stdout).toBe(
+      "mount.\n- restoring /usr/main.py\n~ backup file does not match /bak/checksum.json\n",
+    );
+    const fa = await runCli(["sim", "boot", "--flash", f, "--restore", "faithful"]);
+    expect(fa.stdout).toBe("mount.\n- restoring /usr/main.py\n");
+    const bak = await runCli(["sim", "fs", "--flash", f, "cat", "/bak/usr/main.py"]);
+    expect((await runCli(["sim", "fs", "--flash", f, "cat", "/usr/main.py"])).stdout).toBe(bak.stdout);
+  });
+
   it("/bak is read-only from the module: writing it fails with EROFS (exit 2)", async () => {
     const f = await fresh("d.bin");
     const r = await runCli(["sim", "fs", "--flash", f, "write", "/bak/usr/main.py"], { stdin: "x" });
