@@ -110,11 +110,16 @@ export function planMerge(board: BoardProfile, files: readonly ProjectFile[], op
   }
   const included = files
     .filter((f) => f.path !== MANIFEST_FILE && !matchesAny(exclude, f.path))
-    .map((f) => ({
-      ...f,
-      dest: checkRelativePath(m.destinations[f.path] ?? f.path, nameMax, "destination"),
-    }));
-  for (const f of included) checkRelativePath(f.path, nameMax, "project file");
+    .map((f) => {
+      // Only where a file lands must suit the device; a mapped source name may be anything.
+      const mapped = m.destinations[f.path];
+      const dest = checkRelativePath(
+        mapped ?? f.path,
+        nameMax,
+        mapped === undefined ? "project file" : "destination",
+      );
+      return { ...f, dest };
+    });
 
   const backedUp = included.filter((f) => matchesAny(backupGlobs, f.path));
   for (const g of backupGlobs) {

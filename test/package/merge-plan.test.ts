@@ -150,7 +150,7 @@ describe("planMerge", () => {
       [],
       /^USAGE: destination "\/usr\/a.py": is an absolute path/,
     ],
-    ["backslash", [file("a\\b.py")], {}, [], /^USAGE: destination "a\\b.py": contains a backslash/],
+    ["backslash", [file("a\\b.py")], {}, [], /^USAGE: project file "a\\b.py": contains a backslash/],
     [
       "name over name_max",
       [file(`${"n".repeat(256)}.py`)],
