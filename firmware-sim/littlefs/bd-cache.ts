@@ -102,7 +102,9 @@ function window(
       Math.min(alignUp(off + hint, cfg.readSize), cfg.blockSize) - rcache.off,
       cfg.cacheSize,
     );
-    const err = devRead(lfs, block, rcache.off, rcache.buffer.subarray(0, rcache.size));
+    const into =
+      rcache.size === rcache.buffer.length ? rcache.buffer : rcache.buffer.subarray(0, rcache.size);
+    const err = devRead(lfs, block, rcache.off, into);
     if (err) {
       cacheDrop(rcache);
       return err;
@@ -129,6 +131,18 @@ export function bdRead(
   size: number,
 ): number {
   if (!checkRange(lfs, block, off, size)) return ERR.CORRUPT;
+  // fast path: the whole range is in the read cache and not shadowed by the program cache
+  if (
+    block === rcache.block &&
+    off >= rcache.off &&
+    off + size <= rcache.off + rcache.size &&
+    (pcache === null || block !== pcache.block)
+  ) {
+    const src = rcache.buffer;
+    const base = off - rcache.off;
+    for (let i = 0; i < size; i++) out[outOff + i] = src[base + i]!;
+    return 0;
+  }
   const rs = lfs.cfg.readSize;
   while (size > 0) {
     const inP =
@@ -152,12 +166,49 @@ export function bdRead(
     }
     const err = window(lfs, pcache, rcache, hint, block, off, size);
     if (err) return err;
-    out.set(win.buf.subarray(win.start, win.start + win.len), outOff);
+    if (win.len <= 16) {
+      for (let i = 0; i < win.len; i++) out[outOff + i] = win.buf[win.start + i]!;
+    } else {
+      out.set(win.buf.subarray(win.start, win.start + win.len), outOff);
+    }
     outOff += win.len;
     off += win.len;
     size -= win.len;
   }
   return 0;
+}
+
+const word4 = new Uint8Array(4);
+
+/**
+ * Read a big-endian (tags) or little-endian u32 through the read cache without allocating.
+ * Returns the word (>= 0) or a negative error code.
+ */
+export function bdReadWord(
+  lfs: Lfs,
+  rcache: Cache,
+  hint: number,
+  block: number,
+  off: number,
+  bigEndian: boolean,
+): number {
+  let b: Uint8Array = word4;
+  let i = 0;
+  if (
+    block === rcache.block &&
+    off >= rcache.off &&
+    off + 4 <= rcache.off + rcache.size &&
+    off + 4 <= lfs.cfg.blockSize
+  ) {
+    b = rcache.buffer;
+    i = off - rcache.off;
+  } else {
+    const err = bdRead(lfs, null, rcache, hint, block, off, word4, 0, 4);
+    if (err) return err;
+  }
+  return bigEndian
+    ? ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0
+    : (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
 }
 
 /** lfs_bd_cmp: compare disk bytes with data; CMP_EQ/LT/GT or an error. */
@@ -188,7 +239,7 @@ export function bdCmp(
   return CMP_EQ;
 }
 
-/** lfs_bd_crc: continue crc over disk bytes. Returns [err, crc]. */
+/** lfs_bd_crc: continue crc over disk bytes. Returns the CRC (>= 0) or a negative error code. */
 export function bdCrc(
   lfs: Lfs,
   pcache: Cache | null,
@@ -198,16 +249,16 @@ export function bdCrc(
   off: number,
   size: number,
   crc: number,
-): [number, number] {
-  if (!checkRange(lfs, block, off, size)) return [ERR.CORRUPT, crc];
+): number {
+  if (!checkRange(lfs, block, off, size)) return ERR.CORRUPT;
   let i = 0;
   while (i < size) {
     const err = window(lfs, pcache, rcache, hint - i, block, off + i, size - i);
-    if (err) return [err, crc];
+    if (err) return err;
     crc = lfsCrc(crc, win.buf, win.start, win.len);
     i += win.len;
   }
-  return [0, crc];
+  return crc;
 }
 
 /** lfs_bd_flush: program the dirty program cache (prog-aligned), optionally reading it back. */

@@ -20,6 +20,13 @@ export function ctzIndex(lfs: Lfs, box: { off: number }): number {
 }
 
 const word = new Uint8Array(8);
+let scratchBlock = new Uint8Array(0);
+
+/** A shared block-sized buffer for copies that complete before returning (no reentrancy). */
+export function blockScratch(size: number): Uint8Array {
+  if (scratchBlock.length < size) scratchBlock = new Uint8Array(size);
+  return scratchBlock;
+}
 
 /** lfs_ctz_find: the block and offset of `pos` in the list (head, size). */
 export function ctzFind(
@@ -63,7 +70,7 @@ export function ctzExtend(
   size: number,
   out: { block: number; off: number },
 ): number {
-  const one = new Uint8Array(lfs.cfg.blockSize);
+  const one = blockScratch(lfs.cfg.blockSize);
   for (;;) {
     const nb = { block: 0 };
     let err = lfsAlloc(lfs, nb);

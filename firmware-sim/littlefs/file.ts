@@ -6,7 +6,7 @@
  */
 import { ERR, bdErase, bdFlush, bdProg, bdRead, bdSync, cacheDrop, cacheZero } from "./bd-cache.js";
 import { allocCkpoint, lfsAlloc } from "./alloc.js";
-import { ctzExtend, ctzFind, ctzIndex } from "./ctz.js";
+import { blockScratch, ctzExtend, ctzFind, ctzIndex } from "./ctz.js";
 import { dirFind, dirGet, dirGetRead, type FindOut } from "./mdir-fetch.js";
 import { dirCommit, fsForceConsistency } from "./orphans.js";
 import {
@@ -181,7 +181,7 @@ export function fileClose(lfs: Lfs, file: FileState): number {
 
 /** lfs_file_relocate: copy what was written of the current block into a fresh block. */
 function fileRelocate(lfs: Lfs, file: FileState): number {
-  const buf = new Uint8Array(lfs.cfg.blockSize);
+  const buf = blockScratch(lfs.cfg.blockSize);
   for (;;) {
     const nb = { block: 0 };
     let err = lfsAlloc(lfs, nb);
@@ -250,16 +250,18 @@ export function fileFlush(lfs: Lfs, file: FileState): number {
     const pos = file.pos;
     if (!(file.flags & F_INLINE)) {
       // copy over anything after what we wrote, from the old version of the file
-      const orig: FileState = { ...newFileState(lfs, O_RDONLY, []), ctz: { ...file.ctz }, pos: file.pos };
-      orig.m = file.m;
       cacheDrop(lfs.rcache);
-      const chunk = new Uint8Array(lfs.cfg.cacheSize);
-      while (file.pos < file.ctz.size) {
-        const want = Math.min(chunk.length, file.ctz.size - file.pos);
-        let res = fileFlushedRead(lfs, orig, chunk, want);
-        if (res < 0) return res;
-        res = fileFlushedWrite(lfs, file, chunk, res);
-        if (res < 0) return res;
+      if (file.pos < file.ctz.size) {
+        const orig: FileState = { ...newFileState(lfs, O_RDONLY, []), ctz: { ...file.ctz }, pos: file.pos };
+        orig.m = file.m;
+        const chunk = new Uint8Array(lfs.cfg.cacheSize);
+        while (file.pos < file.ctz.size) {
+          const want = Math.min(chunk.length, file.ctz.size - file.pos);
+          let res = fileFlushedRead(lfs, orig, chunk, want);
+          if (res < 0) return res;
+          res = fileFlushedWrite(lfs, file, chunk, res);
+          if (res < 0) return res;
+        }
       }
       for (;;) {
         const err = bdFlush(lfs, file.cache, lfs.rcache, true);

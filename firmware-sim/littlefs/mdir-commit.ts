@@ -122,8 +122,9 @@ export function commitCrc(lfs: Lfs, c: Commit): number {
       if (err && err !== ERR.CORRUPT) return err;
       if (!err) eperturb = one[0]!;
       if (lfs.cfg.diskVersion > 0x00020000) {
-        const [e2, fcrc] = bdCrc(lfs, null, lfs.rcache, prog, c.block, noff, prog, 0xffffffff);
-        if (e2 && e2 !== ERR.CORRUPT) return e2;
+        let fcrc = bdCrc(lfs, null, lfs.rcache, prog, c.block, noff, prog, 0xffffffff);
+        if (fcrc < 0 && fcrc !== ERR.CORRUPT) return fcrc;
+        if (fcrc < 0) fcrc = 0xffffffff;
         const body = new Uint8Array(8);
         writeLe32(body, 0, prog);
         writeLe32(body, 4, fcrc);
@@ -149,11 +150,11 @@ export function commitCrc(lfs: Lfs, c: Commit): number {
       if (e3) return e3;
     }
   }
-  let [err, crc] = bdCrc(lfs, null, lfs.rcache, off1 + 4, c.block, c.begin, off1 - c.begin, 0xffffffff);
-  if (err) return err;
+  let crc = bdCrc(lfs, null, lfs.rcache, off1 + 4, c.block, c.begin, off1 - c.begin, 0xffffffff);
+  if (crc < 0) return crc;
   if (crc !== crc1) return ERR.CORRUPT;
-  [err, crc] = bdCrc(lfs, null, lfs.rcache, 4, c.block, off1, 4, crc);
-  if (err) return err;
+  crc = bdCrc(lfs, null, lfs.rcache, 4, c.block, off1, 4, crc);
+  if (crc < 0) return crc;
   if (crc !== 0) return ERR.CORRUPT;
   return 0;
 }

@@ -3,7 +3,7 @@
  * `lfs_dir_getinfo`, `lfs_dir_find`): pick the newer block of a pair, replay its commit log,
  * verify every commit CRC, and look entries up by walking the log backwards.
  */
-import { ERR, bdCmp, bdCrc, bdRead } from "./bd-cache.js";
+import { ERR, bdCmp, bdCrc, bdRead, bdReadWord } from "./bd-cache.js";
 import { lfsCrcWord } from "./crc.js";
 import type { Cache, DiskOff, GState, Lfs, MDir } from "./state.js";
 import {
@@ -25,7 +25,6 @@ import {
   TYPE_STRUCT,
   TYPE_TAIL,
   mktag,
-  readBe32,
   readLe32,
   seqCmp,
   tagAddId,
@@ -49,6 +48,7 @@ import {
 export type FetchMatch = (tag: number, disk: DiskOff) => number;
 
 const scratch = new Uint8Array(12);
+const disk: DiskOff = { kind: "disk", block: 0, off: 0 };
 
 function hasMoveHere(g: GState, pair: Readonly<Pair>): boolean {
   return tagType1(g.tag) !== 0 && pairCmp(g.pair, pair) === 0;
@@ -103,16 +103,16 @@ export function dirFetchMatch(
 
     for (;;) {
       off += tagDsize(ptag);
-      let err = bdRead(lfs, null, lfs.rcache, bs, blk, off, scratch, 0, 4);
-      if (err) {
-        if (err === ERR.CORRUPT) break;
-        return err;
+      const raw = bdReadWord(lfs, lfs.rcache, bs, blk, off, false);
+      if (raw < 0) {
+        if (raw === ERR.CORRUPT) break;
+        return raw;
       }
-      crc = lfsCrcWord(
-        crc,
-        (scratch[0]! | (scratch[1]! << 8) | (scratch[2]! << 16) | (scratch[3]! << 24)) >>> 0,
-      );
-      const tag = (readBe32(scratch, 0) ^ ptag) >>> 0;
+      let err = 0;
+      crc = lfsCrcWord(crc, raw);
+      // the stored word is big-endian; raw holds it as read little-endian
+      const tag =
+        ((((raw & 0xff) << 24) | ((raw & 0xff00) << 8) | ((raw >>> 8) & 0xff00) | (raw >>> 24)) ^ ptag) >>> 0;
 
       if (!tagIsValid(tag)) {
         maybeerased = tagType2(ptag) === TYPE_CCRC;
@@ -143,11 +143,11 @@ export function dirFetchMatch(
       }
 
       const res = bdCrc(lfs, null, lfs.rcache, bs, blk, off + 4, tagDsize(tag) - 4, crc);
-      if (res[0]) {
-        if (res[0] === ERR.CORRUPT) break;
-        return res[0];
+      if (res < 0) {
+        if (res === ERR.CORRUPT) break;
+        return res;
       }
-      crc = res[1];
+      crc = res;
 
       if (tagType1(tag) === TYPE_NAME) {
         if (tagId(tag) >= tempcount) tempcount = tagId(tag) + 1;
@@ -176,7 +176,10 @@ export function dirFetchMatch(
       }
 
       if (cb !== null && (fmask & tag) >>> 0 === (fmask & ftag) >>> 0) {
-        const r2 = cb(tag, { kind: "disk", block: blk, off: off + 4 });
+        // callbacks use the location immediately, so one object serves every tag
+        disk.block = blk;
+        disk.off = off + 4;
+        const r2 = cb(tag, disk);
         if (r2 < 0) {
           if (r2 === ERR.CORRUPT) break;
           return r2;
@@ -203,8 +206,8 @@ export function dirFetchMatch(
         // a 2.0 writer has no FCRC: treat the rest as erased, as LFS_MULTIVERSION does
         dir.erased = true;
       } else if (hasfcrc) {
-        const [err, fc] = bdCrc(lfs, null, lfs.rcache, bs, dir.pair[0], dir.off, fcrcSize, 0xffffffff);
-        if (err && err !== ERR.CORRUPT) return err;
+        const fc = bdCrc(lfs, null, lfs.rcache, bs, dir.pair[0], dir.off, fcrcSize, 0xffffffff);
+        if (fc < 0 && fc !== ERR.CORRUPT) return fc;
         dir.erased = fc === fcrcCrc;
       }
     }
@@ -255,9 +258,9 @@ export function dirGetSlice(
   while (off >= 4 + tagDsize(ntag)) {
     off -= tagDsize(ntag);
     const tag = ntag;
-    const err = bdRead(lfs, null, lfs.rcache, 4, dir.pair[0], off, scratch, 0, 4);
-    if (err) return err;
-    ntag = ((readBe32(scratch, 0) ^ tag) & 0x7fffffff) >>> 0;
+    const w = bdReadWord(lfs, lfs.rcache, 4, dir.pair[0], off, true);
+    if (w < 0) return w;
+    ntag = ((w ^ tag) & 0x7fffffff) >>> 0;
 
     const want = tagAddId(gtag, -gdiff);
     if (tagId(gmask) !== 0 && tagType1(tag) === TYPE_SPLICE && tagId(tag) <= tagId(want)) {
@@ -344,6 +347,8 @@ export function dirGetGState(lfs: Lfs, dir: MDir, g: GState): number {
   return 0;
 }
 
+let nameScratch = new Uint8Array(256);
+
 export interface EntryInfo {
   type: number;
   size: number;
@@ -358,12 +363,13 @@ export function dirGetInfo(lfs: Lfs, dir: MDir, id: number, info: EntryInfo): nu
     info.name = new TextEncoder().encode("/");
     return 0;
   }
-  const nameBuf = new Uint8Array(lfs.nameMax + 1);
+  if (nameScratch.length < lfs.nameMax + 1) nameScratch = new Uint8Array(lfs.nameMax + 1);
+  const nameBuf = nameScratch;
   let tag = dirGet(lfs, dir, mktag(0x780, 0x3ff, 0), mktag(TYPE_NAME, id, lfs.nameMax + 1), nameBuf);
   if (tag < 0) return tag;
   info.type = tagType3(tag);
   info.name = nameBuf.slice(0, Math.min(tagSize(tag), lfs.nameMax + 1));
-  const ctz = new Uint8Array(8);
+  const ctz = scratch;
   tag = dirGet(lfs, dir, mktag(0x700, 0x3ff, 0), mktag(TYPE_STRUCT, id, 8), ctz);
   if (tag < 0) return tag;
   info.size = 0;

@@ -7,8 +7,8 @@
  * lfs.c flattens the recursion with an explicit stack; here it recurses (depth is at most 3:
  * commit -> move -> filter).
  */
-import { bdRead } from "./bd-cache.js";
-import type { AttrBuffer, Lfs, MAttr, MDir, MoveSource, UserAttrList } from "./state.js";
+import { bdReadWord } from "./bd-cache.js";
+import type { AttrBuffer, DiskOff, Lfs, MAttr, MDir, MoveSource, UserAttrList } from "./state.js";
 import {
   FROM_MOVE,
   FROM_NOOP,
@@ -18,7 +18,6 @@ import {
   TYPE_STRUCT,
   TYPE_USERATTR,
   mktag,
-  readBe32,
   tagAddId,
   tagDsize,
   tagId,
@@ -58,8 +57,6 @@ function makeFilter(box: { tag: number }): TraverseCb {
   return f;
 }
 
-const tagBuf = new Uint8Array(4);
-
 export function dirTraverse(
   lfs: Lfs,
   dir: MDir,
@@ -75,15 +72,19 @@ export function dirTraverse(
   cb: TraverseCb,
 ): number {
   const mask = mktag(0x7ff, 0, 0);
+  const disk: DiskOff = { kind: "disk", block: 0, off: 0 };
   for (;;) {
     let tag: number;
     let buffer: AttrBuffer;
     if (off + tagDsize(ptag) < dir.off) {
       off += tagDsize(ptag);
-      const err = bdRead(lfs, null, lfs.rcache, 4, dir.pair[0], off, tagBuf, 0, 4);
-      if (err) return err;
-      tag = ((readBe32(tagBuf, 0) ^ ptag) | 0x80000000) >>> 0;
-      buffer = { kind: "disk", block: dir.pair[0], off: off + 4 };
+      const w = bdReadWord(lfs, lfs.rcache, 4, dir.pair[0], off, true);
+      if (w < 0) return w;
+      tag = ((w ^ ptag) | 0x80000000) >>> 0;
+      // one location object per frame: callbacks consume it before the next tag is read
+      disk.block = dir.pair[0];
+      disk.off = off + 4;
+      buffer = disk;
       ptag = tag;
     } else if (ai < attrs.length) {
       tag = attrs[ai]!.tag;

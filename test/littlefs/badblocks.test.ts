@@ -19,7 +19,11 @@ const cycles = [-1, 5];
 describe.each(behaviours)("bad sectors that %s", (behaviour) => {
   it.each(cycles)("block_cycles %i: data survives until NOSPC", (blockCycles) => {
     const blocks = 20;
-    const flash = new NorFlash({ chip: withSize(chips.w25q32!, blocks * 4096), endurance: 6, badSectorBehavior: behaviour });
+    const flash = new NorFlash({
+      chip: withSize(chips.w25q32!, blocks * 4096),
+      endurance: 6,
+      badSectorBehavior: behaviour,
+    });
     const bd = new PartitionBlockDevice(flash, { name: "lfs", offset: 0, size: blocks * 4096 });
     const cfg = { readSize: 16, progSize: 16, cacheSize: 64, lookaheadSize: 16, blockCycles };
     LittleFs.format(bd, cfg);
