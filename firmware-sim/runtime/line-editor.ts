@@ -2,7 +2,7 @@
  * The friendly REPL's line editor (MicroPython `readline.c`, reduced to what a serial user and
  * the host tools rely on): echo, backspace, swallowing of cursor-key escape sequences, and
  * the rule that Ctrl-A/B/D/E act only on an empty line while Ctrl-C always does.
- * Tab completion, history and auto-indent are not modelled.
+ * Auto-indent is modelled (MICROPY_REPL_AUTO_INDENT); tab completion and history are not.
  */
 
 /** What one input byte did to the line. */
@@ -25,6 +25,11 @@ export class LineEditor {
   reset(): void {
     this.line = "";
     this.escape = 0;
+  }
+
+  /** Start the next line with `text` already typed (auto-indent); the caller echoes it. */
+  prefill(text: string): void {
+    this.line = text;
   }
 
   feed(c: number): EditEvent {
@@ -58,6 +63,15 @@ export class LineEditor {
     this.line += ch;
     return { kind: "echo", bytes: ch };
   }
+}
+
+/**
+ * The indentation readline pre-types on a continuation line: the previous line's, plus four
+ * spaces after a line ending in a colon.
+ */
+export function autoIndent(previous: string): string {
+  const lead = /^ */.exec(previous)?.[0] ?? "";
+  return /:\s*$/.test(previous) ? lead + "    " : lead;
 }
 
 /**

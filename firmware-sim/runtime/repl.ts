@@ -11,7 +11,7 @@
  * (`\r\n` line ends, the soft-reboot text) differ from the WebAssembly port's.
  */
 import type { UartPeer, UartTx } from "../serial/uart.js";
-import { LineEditor, needsMoreInput } from "./line-editor.js";
+import { LineEditor, autoIndent, needsMoreInput } from "./line-editor.js";
 import type { QuecServices } from "./services.js";
 import { MicroPythonVm, type ExecResult } from "./vm.js";
 
@@ -268,7 +268,9 @@ export class ReplPersonality implements UartPeer {
     this.continuation.push(line);
     const src = this.continuation.join("\n");
     if (needsMoreInput(src)) {
-      this.send("... ");
+      const indent = autoIndent(line);
+      this.editor.prefill(indent);
+      this.send("... " + indent);
       return;
     }
     this.continuation = [];

@@ -20,8 +20,9 @@ describe("friendly REPL", () => {
   it("continues a compound statement until an empty line", async () => {
     const r = await makeRig();
     r.take();
-    await r.send("for i in range(2):\r  print(i)\r\r");
-    expect(r.take()).toBe("for i in range(2):\r\n...   print(i)\r\n... \r\n0\r\n1\r\n>>> ");
+    await r.send("for i in range(2):\rprint(i)\r\r");
+    // Auto-indent pre-types four spaces after the colon and keeps them on the next line.
+    expect(r.take()).toBe("for i in range(2):\r\n...     print(i)\r\n...     \r\n0\r\n1\r\n>>> ");
   });
 
   it.each([

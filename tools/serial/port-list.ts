@@ -37,7 +37,7 @@ export function classify(e: Omit<PortEntry, "kind" | "note">): PortEntry {
   if (e.path.startsWith("sim:")) return { ...e, kind: "sim", note: "simulated module (in-process)" };
   const vid = e.vendorId?.toLowerCase();
   const pid = e.productId?.toLowerCase() ?? "";
-  if (vid !== "2c7c") return { ...e, kind: "other", note: e.manufacturer ?? "" };
+  if (vid !== "2c7c") return { ...e, kind: "other", note: e.manufacturer ?? "serial port" };
   const family = QUECTEL_QPY_PIDS[pid] ?? `Quectel PID ${pid}`;
   const replIf = QUECTEL_REPL_INTERFACE[pid];
   if (replIf !== undefined && e.interface === replIf)
