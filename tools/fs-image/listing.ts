@@ -10,7 +10,7 @@ import { checkFs, type CheckReport } from "../../firmware-sim/littlefs/check.js"
 import type { LittleFs } from "../../firmware-sim/littlefs/little-fs.js";
 import { attrCounts } from "./attrs.js";
 import { formatDiskVersion } from "./geometry.js";
-import { depthGuard } from "./transfer.js";
+import { DirBudget } from "./transfer.js";
 import type { ImageGeometry } from "./image-file.js";
 
 export interface ListEntry {
@@ -64,16 +64,17 @@ export function listImage(fs: LittleFs, path: string, o: ListOptions = {}): List
     }
     return [entry(path, st.name, "file", st.size, attrs)];
   }
-  const visit = (dir: string, depth: number): void => {
-    depthGuard(fs, depth, dir);
+  const budget = new DirBudget(fs);
+  const visit = (dir: string): void => {
+    budget.visit(dir);
     const counts = o.long ? attrCounts(fs, dir) : undefined;
     for (const e of fs.readdir(dir)) {
       const p = joinPath(dir, e.name);
       out.push(entry(p, e.name, e.type, e.size, counts?.get(e.name)));
-      if (e.type === "dir" && o.recursive) visit(p, depth + 1);
+      if (e.type === "dir" && o.recursive) visit(p);
     }
   };
-  visit(path, 0);
+  visit(path);
   return out;
 }
 

@@ -122,12 +122,25 @@ export function putHost(fs: LittleFs, src: string, dest: string | undefined, lab
 }
 
 /**
- * Refuse to walk deeper than the disk can hold directories (each needs a metadata pair): a
- * damaged image whose directory points back at an ancestor would otherwise never end.
+ * A bound on directory walks. Every directory owns a metadata pair, so a consistent image has
+ * at most block_count / 2 of them; a walk that meets more has gone round a cycle (a damaged
+ * directory struct pointing back at an ancestor) and would otherwise never end, or end only
+ * after exponentially many visits when two entries point back.
  */
-export function depthGuard(fs: LittleFs, depth: number, path: string): void {
-  if (depth > fs.fsStat().blockCount / 2) {
-    throw new FsError("CORRUPT", `${path}: directories nest deeper than the image can hold (a cycle)`);
+export class DirBudget {
+  private seen = 0;
+  private readonly max: number;
+  constructor(fs: LittleFs) {
+    this.max = Math.max(1, Math.floor(fs.fsStat().blockCount / 2));
+  }
+  /** Count one directory visit; CORRUPT when there are more than the image can hold. */
+  visit(path: string): void {
+    this.seen += 1;
+    if (this.seen > this.max) {
+      throw new FsError("CORRUPT", `${path}: more directories than the image can hold (a directory cycle)`, {
+        hint: "the image is damaged; `flashbak fs check` lists its problems",
+      });
+    }
   }
 }
 
@@ -144,15 +157,16 @@ export function getToHost(fs: LittleFs, path: string, dir: string, imageName: st
     return report;
   }
   const progress = new Progress("get", 0, { unit: "files" });
-  const visit = (src: string, parts: string[], depth: number): void => {
-    depthGuard(fs, depth, src);
+  const budget = new DirBudget(fs);
+  const visit = (src: string, parts: string[]): void => {
+    budget.visit(src);
     const hostDir = hostPathUnder(dir, parts);
     makeHostDir(hostDir);
     report.dirs += 1;
     for (const e of fs.readdir(src)) {
       const name = safeHostName(e.name, imageName);
       const p = joinPath(src, e.name);
-      if (e.type === "dir") visit(p, [...parts, name], depth + 1);
+      if (e.type === "dir") visit(p, [...parts, name]);
       else {
         const data = readFile(fs, p);
         writeHostFile(hostPathUnder(dir, [...parts, name]), data);
@@ -162,7 +176,7 @@ export function getToHost(fs: LittleFs, path: string, dir: string, imageName: st
       }
     }
   };
-  visit(path, path === "/" ? [] : [safeHostName(basename(path), imageName)], 0);
+  visit(path, path === "/" ? [] : [safeHostName(basename(path), imageName)]);
   progress.finish();
   return report;
 }
