@@ -20,7 +20,7 @@ export interface SimSessionOptions {
   flash: string;
   /** Board id; default: detected from the flash file. */
   board?: string;
-  /** Lose power after this write operation (1-based); undefined or 0 = no cut. */
+  /** Lose power after this write operation (1-based, >= 1); undefined = no cut. */
   cutAfter?: number;
   /** Restore mode override; default: the firmware's choice. */
   restore?: RestoreMode;

@@ -167,6 +167,27 @@ describe("flashbak sim", () => {
     expect(readFileSync(f).length).toBe(8 << 20);
   });
 
+  it("ls / status commands answer in JSON, and a missing path exits 4", async () => {
+    const f = await fresh("j.bin");
+    const ls = JSON.parse(
+      (await runCli(["sim", "fs", "--flash", f, "ls", "/bak", "-r", "--json"])).stdout,
+    ) as Array<{
+      path: string;
+    }>;
+    expect(ls.map((e) => e.path)).toContain("/bak/usr/main.py");
+    const sd = JSON.parse((await runCli(["sim", "securedata", "--flash", f, "status", "--json"])).stdout) as {
+      state: string;
+    };
+    expect(sd.state).toBe("blank");
+    const fota = JSON.parse((await runCli(["sim", "fota", "--flash", f, "status", "--json"])).stdout) as {
+      flag: boolean;
+      staged: unknown[];
+    };
+    expect(fota).toEqual({ flag: false, staged: [] });
+    expect((await runCli(["sim", "fs", "--flash", f, "cat", "/usr/nope.py"])).code).toBe(4);
+    expect((await runCli(["sim", "fs", "--flash", f, "ls", "/"])).code).toBe(4);
+  });
+
   it.each([
     [["sim", "boot"], /--flash/],
     [["sim", "boot", "--flash", "/nonexistent/x.bin"], /does not exist/],
