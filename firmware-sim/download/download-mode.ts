@@ -59,7 +59,10 @@ export interface DownloadModeConfig {
   md5BytesPerUs?: number;
   /** Inflate speed on the module, output bytes per microsecond. Default 30; 0 = free. */
   inflateBytesPerUs?: number;
-  /** Called when the module leaves download mode to run the firmware. */
+  /**
+   * Called when the module starts its firmware: the loader exits (FLASH_END, RUN_USER_CODE,
+   * `leave`) or a reset releases EN with IO0 high (from download mode or from the firmware).
+   */
   onLeave?: (reason: LeaveReason) => void;
   /** Called when the module switches its UART to a new baud rate (after CHANGE_BAUDRATE). */
   onBaudChange?: (baud: number) => void;
@@ -174,7 +177,7 @@ export class DownloadMode implements UartPeer {
     const en = !(this.rts && !this.dtr);
     const io0Low = this.dtr && !this.rts;
     if (enBefore && !en) {
-      if (this.active) this.cfg.onLeave?.("reset");
+      // Held in reset: nothing runs until EN rises again, so nobody boots yet.
       this.stateValue = "reset";
       this.decoder.reset();
     } else if (!enBefore && en) {

@@ -15,11 +15,13 @@ import { ExitCode } from "../exit-codes.js";
 import { printJson, println, setExitCode } from "../io.js";
 import { writeFileAtomic } from "../merge/files.js";
 import { DownloadModeProvisioner } from "../station/download-mode-provisioner.js";
+import { ReplProvisioner } from "../station/repl-provisioner.js";
 import { resolvePorts } from "../station/port-sources.js";
 import {
   CsvProvisionSource,
   TemplateProvisionSource,
   type ProvisionSource,
+  type Provisioner,
 } from "../station/provisioning.js";
 import { openRecordStore } from "../station/sqlite-store.js";
 import { runStation } from "../station/station.js";
@@ -41,6 +43,7 @@ interface Args {
   db?: string;
   csv?: string;
   template?: string[];
+  provision: "download-mode" | "repl";
   baud: number;
   retries: number;
   export?: string;
@@ -99,6 +102,12 @@ const stationCommand: CommandModule<object, Args> = {
         describe:
           'Provision SecureData from rules like "sd1=SN{seq:06}" "sd13=hex:{random:32}" ({seq}, {mac}, {random:N})',
       })
+      .option("provision", {
+        choices: ["download-mode", "repl"] as const,
+        default: "download-mode" as const,
+        describe:
+          "How --csv/--template values are stored: download-mode (identity = chip MAC, SecureData written through the loader) or repl (identity = IMEI, SecureData.Store over the MicroPython REPL after the reset)",
+      })
       .option("baud", { type: "number", default: 921600, describe: "Baud rate after connecting, per port" })
       .option("retries", { type: "number", default: 2, describe: "Reconnect-and-continue attempts per unit" })
       .option("export", {
@@ -125,6 +134,10 @@ const stationCommand: CommandModule<object, Args> = {
         '$0 station --package app.fbpkg --ports sim:8 --template "sd1=SN{seq:06}"',
         "8 simulated modules, serial numbers provisioned",
       )
+      .example(
+        "$0 station --package app.fbpkg --ports auto --provision repl --csv keys.csv --db line1.sqlite",
+        "store per-unit keys with SecureData.Store over the REPL; units identified by IMEI",
+      )
       .example("$0 station --db line1.sqlite --export line1.csv", "export the records and print the summary"),
   handler: async (argv) => {
     let store: UnitRecordStore | undefined;
@@ -134,15 +147,17 @@ const stationCommand: CommandModule<object, Args> = {
         store ??= new JsonlRecordStore(`station-${new Date().toISOString().replace(/[:.]/g, "-")}.jsonl`);
         const input = packageInput(argv.package, argv.board);
         const plan = planFlash(input.regions, { flashSize: input.flashSize });
-        const ports = await resolvePorts(argv.ports!, input.board);
+        const ports = await resolvePorts(argv.ports!, input.board, { repl: argv.provision === "repl" });
         let provisionSource: ProvisionSource | undefined;
         const used = (await store.all()).map((r) => r.provisionRow).filter((n) => n > 0);
         if (argv.csv !== undefined)
           provisionSource = new CsvProvisionSource(readFileSync(argv.csv, "utf8"), used);
         if (argv.template !== undefined)
           provisionSource = new TemplateProvisionSource(argv.template, Math.max(0, ...used) + 1);
-        let provisioner: DownloadModeProvisioner | undefined;
-        if (provisionSource !== undefined) {
+        let provisioner: Provisioner | undefined;
+        if (provisionSource !== undefined && argv.provision === "repl") {
+          provisioner = new ReplProvisioner({ chunkDelayMs: ports.sim !== undefined ? 0 : 10 });
+        } else if (provisionSource !== undefined) {
           if (input.board === undefined) throw new UsageError("provisioning needs the package's board");
           provisioner = new DownloadModeProvisioner(partitionByName(boardById(input.board), "securedata"));
         }

@@ -18,17 +18,23 @@ export interface ResolvedPorts {
 /**
  * @param spec the --port/--ports value.
  * @param board board of the modules, which sizes simulated modules' flash.
+ * @param opts.repl simulated modules run a MicroPython REPL besides the loader.
  */
-export async function resolvePorts(spec: string, board: string | undefined): Promise<ResolvedPorts> {
+export async function resolvePorts(
+  spec: string,
+  board: string | undefined,
+  opts: { repl?: boolean } = {},
+): Promise<ResolvedPorts> {
   const simNames = spec === "sim" ? ["sim:0"] : parseSimPorts(spec);
   if (simNames !== undefined) {
-    if (board === undefined)
+    if (board === undefined) {
       throw new UsageError(
         "simulated ports need a board",
         "pass --board ec600u (a package names its own board)",
       );
-    const sim = new SimPortSource(board);
-    for (const n of simNames) sim.plug(n);
+    }
+    const sim = new SimPortSource(board, { repl: opts.repl });
+    await Promise.all(simNames.map((n) => sim.plug(n).ready));
     return { source: sim, ports: simNames, sim };
   }
   const { serialPortSource } = await import("./serial-port-source.js");

@@ -5,12 +5,15 @@
  * running their firmware (not in download mode): the station's DTR/RTS reset brings each one
  * into the loader, as on a real fixture.
  */
-import { VirtualClock } from "../../firmware-sim/clock.js";
+import { BootSelector } from "../../firmware-sim/download/boot-selector.js";
 import { DownloadMode } from "../../firmware-sim/download/download-mode.js";
 import { chipById } from "../../firmware-sim/flash/chips.js";
 import { NorFlash } from "../../firmware-sim/flash/nor-flash.js";
 import { boardById } from "../../firmware-sim/module/boards.js";
 import { UsageError } from "../../firmware-sim/errors.js";
+import { ReplPersonality } from "../../firmware-sim/runtime/repl.js";
+import { memoryServices } from "../../firmware-sim/runtime/repl-device.js";
+import { exampleIdentity, type QuecServices } from "../../firmware-sim/runtime/services.js";
 import { Timeline, VirtualLink } from "../flasher/virtual-link.js";
 import type { OpenPort, PortSource } from "./station.js";
 
@@ -19,6 +22,9 @@ export interface SimModule {
   link: VirtualLink;
   flash: NorFlash;
   loader: DownloadMode;
+  /** The firmware side (MicroPython REPL) when the source was built with `repl: true`. */
+  repl?: ReplPersonality;
+  services?: QuecServices;
 }
 
 export class SimPortSource implements PortSource {
@@ -32,20 +38,41 @@ export class SimPortSource implements PortSource {
    */
   constructor(
     readonly board: string,
-    private readonly latencyUs = 500,
+    private readonly opts: { latencyUs?: number; repl?: boolean } = {},
   ) {
     boardById(board);
   }
 
-  /** Plug a fresh module (blank flash, its own MAC) in as `name`. */
-  plug(name: string): SimModule {
+  /**
+   * Plug a fresh module (blank flash, its own MAC) in as `name`. With `repl`, the module runs a
+   * MicroPython REPL (in-memory SecureData, its own IMEI) until a reset selects download mode,
+   * and boots it again when the loader exits; `ready` resolves once it has booted.
+   */
+  plug(name: string): SimModule & { ready: Promise<void> } {
     const chip = chipById(boardById(this.board).flashChip);
-    const link = new VirtualLink(this.timeline, { name, latencyUs: this.latencyUs });
-    const clock = new VirtualClock(this.timeline.us);
+    const link = new VirtualLink(this.timeline, { name, latencyUs: this.opts.latencyUs ?? 500 });
+    const unit = this.nextUnit++;
+    const services = memoryServices();
+    services.identity = exampleIdentity(`8611900500${String(unit).padStart(5, "0")}`);
+    const clock = services.clock;
+    clock.advance(this.timeline.us);
     const flash = new NorFlash({ chip, clock });
-    const loader = new DownloadMode({ flash, tx: link.moduleTx, macSeed: this.nextUnit++ });
-    link.attach({ peer: loader, clock });
-    const m = { name, link, flash, loader };
+    let repl: ReplPersonality | undefined;
+    const loader = new DownloadMode({
+      flash,
+      tx: link.moduleTx,
+      macSeed: unit,
+      onLeave: () => void repl?.powerOn(),
+    });
+    let ready = Promise.resolve();
+    if (this.opts.repl) {
+      repl = new ReplPersonality({ services, tx: link.moduleTx });
+      link.attach({ peer: new BootSelector({ loader, firmware: () => repl }), clock });
+      ready = repl.powerOn();
+    } else {
+      link.attach({ peer: loader, clock });
+    }
+    const m = { name, link, flash, loader, repl, services: this.opts.repl ? services : undefined, ready };
     this.modules.set(name, m);
     return m;
   }

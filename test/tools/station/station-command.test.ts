@@ -55,3 +55,32 @@ describe("flashbak station", () => {
     expect(r.stderr).toMatch(/give --package/);
   });
 });
+
+describe("flashbak station --provision repl", () => {
+  it("identifies units by IMEI and provisions them over the REPL", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "flashbak-station-"));
+    const db = join(dir, "line.jsonl");
+    const r = await runCli([
+      "station",
+      "--package",
+      pkg,
+      "--ports",
+      "sim:2",
+      "--db",
+      db,
+      "--provision",
+      "repl",
+      "--template",
+      "sd1=SN{seq:03}",
+      "--json",
+    ]);
+    expect(r.code).toBe(0);
+    const units = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((u) => "seq" in u);
+    expect(units.map((u) => u.identityKind)).toEqual(["imei", "imei"]);
+    expect(units.every((u) => /^\d{15}$/.test(String(u.identity)))).toBe(true);
+  });
+});

@@ -9,6 +9,7 @@ import { planFlash, type FlashRegion } from "../../../tools/flasher/flash-plan.j
 import { DownloadModeProvisioner } from "../../../tools/station/download-mode-provisioner.js";
 import { JsonlRecordStore } from "../../../tools/station/jsonl-store.js";
 import { CsvProvisionSource, TemplateProvisionSource } from "../../../tools/station/provisioning.js";
+import { ReplProvisioner } from "../../../tools/station/repl-provisioner.js";
 import { SimPortSource } from "../../../tools/station/sim-ports.js";
 import { SqliteRecordStore } from "../../../tools/station/sqlite-store.js";
 import { runStation, type StationOptions } from "../../../tools/station/station.js";
@@ -153,5 +154,33 @@ describe("station", () => {
     expect(csv.split("\r\n")[0]).toMatch(/^seq,port,identity/);
     await reopened.close();
     expect(readFileSync(store.path).subarray(0, 15).toString()).toBe("SQLite format 3");
+  });
+});
+
+describe("station with REPL provisioning", () => {
+  it("flashes, boots the firmware, reads the IMEI and stores SecureData over the REPL", async () => {
+    const source = new SimPortSource("ec600u", { repl: true });
+    await Promise.all([source.plug("sim:0").ready, source.plug("sim:1").ready]);
+    const store = new JsonlRecordStore(tmp("units.jsonl"));
+    const records = await runStation({
+      ...base(source, store),
+      provisioner: new ReplProvisioner({ chunkDelayMs: 0 }),
+      provisionSource: new TemplateProvisionSource(["sd2=SN{seq:04}-{imei}"]),
+    });
+    expect(records.map((r) => [r.result, r.error])).toEqual([
+      ["pass", ""],
+      ["pass", ""],
+    ]);
+    for (const r of records) {
+      expect(r.identityKind).toBe("imei");
+      const m = source.module(r.port)!;
+      expect(holds(source, r.port)).toBe(true);
+      const v = m.services!.secureData.read(2);
+      expect(v).toBeInstanceOf(Uint8Array);
+      expect(new TextDecoder().decode(v as Uint8Array)).toBe(
+        `SN${String(r.provisionRow).padStart(4, "0")}-${r.identity}`,
+      );
+    }
+    expect(new Set(records.map((r) => r.identity)).size).toBe(2);
   });
 });
