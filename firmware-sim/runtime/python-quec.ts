@@ -11,6 +11,13 @@ import time as _ctime
 class _FbPark(BaseException):
     pass
 
+class _FbReset(BaseException):
+    pass
+
+def _reset():
+    # A hardware restart: the REPL reboots the module when this reaches the top.
+    raise _FbReset()
+
 def _mod(name, **attrs):
     class _M:
         pass
@@ -221,5 +228,99 @@ _mod('ql_fs', path_exists=_path_exists, mkdirs=_mkdirs, file_copy=_file_copy, re
 def _unique_id():
     return binascii.unhexlify('%016x' % (int(_ident['imei']) & 0xffffffffffffffff))
 
-_mod('machine', unique_id=_unique_id, freq=lambda: 624000000, idle=lambda: _sleep_us(1000))
+class _Pin:
+    IN = 0
+    OUT = 1
+    PULL_DISABLE = 0
+    PULL_PU = 1
+    PULL_PD = 2
+    def __init__(self, gpio, direction=0, pull=0, level=0):
+        self._gpio, self._dir, self._level = gpio, direction, level
+    def write(self, level):
+        self._level = 1 if level else 0
+        return 0
+    def read(self):
+        return self._level
+    def set_dir(self, d):
+        self._dir = d
+        return 0
+for _i in range(1, 48):
+    setattr(_Pin, 'GPIO%d' % _i, _i)
+
+class _WDT:
+    def __init__(self, period=60):
+        self._period = period
+    def feed(self):
+        return 0
+    def stop(self):
+        return 0
+
+_mod('machine', unique_id=_unique_id, freq=lambda: 624000000, idle=lambda: _sleep_us(1000),
+     reset=_reset, soft_reset=_reset, Pin=_Pin, WDT=_WDT)
+
+class _Power:
+    @staticmethod
+    def powerRestart():
+        _reset()
+    @staticmethod
+    def powerDown():
+        _reset()
+    @staticmethod
+    def getVbatt():
+        return 3800
+    @staticmethod
+    def powerOnReason():
+        return 1
+
+_mod('misc', Power=_Power)
+
+_LEVELS = {'DEBUG': 10, 'INFO': 20, 'WARNING': 30, 'ERROR': 40, 'CRITICAL': 50}
+_log_level = [20]
+
+class _Logger:
+    def __init__(self, name):
+        self.name = name
+    def _emit(self, level, msg, args):
+        if _LEVELS[level] >= _log_level[0]:
+            print('%s:%s:%s' % (level, self.name, (msg % args) if args else msg))
+    def debug(self, msg, *a):
+        self._emit('DEBUG', msg, a)
+    def info(self, msg, *a):
+        self._emit('INFO', msg, a)
+    def warning(self, msg, *a):
+        self._emit('WARNING', msg, a)
+    def error(self, msg, *a):
+        self._emit('ERROR', msg, a)
+    def critical(self, msg, *a):
+        self._emit('CRITICAL', msg, a)
+
+def _basic_config(level=20):
+    _log_level[0] = level
+
+_mod('log', DEBUG=10, INFO=20, WARNING=30, ERROR=40, CRITICAL=50, basicConfig=_basic_config,
+     getLogger=lambda name='root': _Logger(name))
+
+# The simulated cell is always registered and the data call up: scripts waiting for the
+# network proceed at once, as on a module with a working SIM.
+_imsi = '46000' + _ident['imei'][-10:]
+_iccid = '8986' + _ident['imei'][-15:] + '0'
+_mod('sim', getStatus=lambda: 1, getImsi=lambda: _imsi, getIccid=lambda: _iccid)
+_mod('net', csqQueryPoll=lambda: 25, getState=lambda: ([0, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0, 0]),
+     getConfig=lambda: (8, False))
+_mod('dataCall', getInfo=lambda profile=1, ip_type=0: (profile, ip_type, [1, 0, '10.0.0.2', '8.8.8.8', '8.8.4.4']),
+     setCallback=lambda cb: 0)
+
+class _CheckNetwork:
+    def __init__(self, name='', version=''):
+        self._name, self._version = name, version
+    def poweron_print_once(self):
+        print('PROJECT_NAME     : %s' % self._name)
+        print('PROJECT_VERSION  : %s' % self._version)
+        print('FIRMWARE_VERSION : %s' % _ident['firmware'])
+        print('POWERON_REASON   : 1')
+        print('SIM_CARD_STATUS  : 1')
+    def wait_network_connected(self, timeout=60):
+        return (3, 1)
+
+_mod('checknet', CheckNetwork=_CheckNetwork, wait_network_connected=lambda timeout=60: (3, 1))
 `;

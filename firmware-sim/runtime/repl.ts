@@ -146,6 +146,10 @@ export class ReplPersonality implements UartPeer {
       this.parkedTraceback = r.traceback.replace(/_FbPark:.*\r\n$/, "KeyboardInterrupt: \r\n");
       return;
     }
+    if (r?.status === "reset") {
+      this.restart();
+      return;
+    }
     if (r?.status === "error") this.send(r.traceback);
     this.enterFriendly();
   }
@@ -155,6 +159,12 @@ export class ReplPersonality implements UartPeer {
     this.editor.reset();
     this.continuation = [];
     this.send(this.banner() + ">>> ");
+  }
+
+  /** A hardware restart asked for by the program: no soft-reboot banner, main.py runs. */
+  private restart(): void {
+    this.rawAfterBoot = false;
+    void this.boot();
   }
 
   private softReboot(): void {
@@ -276,6 +286,10 @@ export class ReplPersonality implements UartPeer {
     this.continuation = [];
     if (src.trim() !== "") {
       const r = this.exec(src + "\n", "single");
+      if (r.status === "reset") {
+        this.restart();
+        return;
+      }
       if (r.status === "error") this.send(r.traceback);
       if (r.status === "error" && r.type === "SystemExit") {
         this.softReboot();
@@ -295,6 +309,10 @@ export class ReplPersonality implements UartPeer {
       this.mode = "friendly";
       this.editor.reset();
       const r = this.exec(new TextDecoder().decode(new Uint8Array(this.paste)), "exec");
+      if (r.status === "reset") {
+        this.restart();
+        return;
+      }
       if (r.status === "error") this.send(r.traceback);
       this.send(">>> ");
     } else if (c === 0x0d) {
@@ -336,8 +354,12 @@ export class ReplPersonality implements UartPeer {
   }
 
   private finishRaw(r: ExecResult): void {
+    if (r.status === "reset") {
+      this.restart();
+      return;
+    }
     this.send("\x04");
-    if (r.status !== "ok") this.send(r.traceback);
+    if (r.status === "error" || r.status === "parked") this.send(r.traceback);
     this.send("\x04>");
   }
 

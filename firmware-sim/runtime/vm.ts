@@ -47,7 +47,9 @@ export type ExecResult =
   /** Uncaught exception: `traceback` is MicroPython's text with `\r\n` line ends. */
   | { status: "error"; type: string; traceback: string }
   /** Budget spent: the program is frozen; `traceback` names where it stood. */
-  | { status: "parked"; traceback: string };
+  | { status: "parked"; traceback: string }
+  /** The program asked for a hardware restart (`machine.reset()`, `misc.Power.powerRestart()`). */
+  | { status: "reset" };
 
 const RUNNER_PYTHON = String.raw`
 import sys, io, _fbhost
@@ -177,6 +179,7 @@ export class MicroPythonVm {
     const fail = this.failure;
     if (fail === undefined) return { status: "ok" };
     if (fail.type === "_FbPark") return { status: "parked", traceback: fail.traceback };
+    if (fail.type === "_FbReset") return { status: "reset" };
     return { status: "error", type: fail.type, traceback: fail.traceback };
   }
 

@@ -149,3 +149,42 @@ describe("utime, modem, module aliases", () => {
     writeFile(r.usr, "/x", new Uint8Array(0));
   });
 });
+
+describe("what a typical main.py imports", () => {
+  it("runs a checknet/log/sim/net/dataCall/machine start-up sequence", async () => {
+    const r = await rig();
+    const out = await r.run(
+      [
+        "import checknet, log, sim, net, dataCall, utime",
+        "from machine import Pin, WDT",
+        "PROJECT_NAME = 'demo'",
+        "PROJECT_VERSION = '1.0.0'",
+        "cn = checknet.CheckNetwork(PROJECT_NAME, PROJECT_VERSION)",
+        "cn.poweron_print_once()",
+        "log.basicConfig(level=log.INFO)",
+        "lg = log.getLogger('app')",
+        "lg.debug('hidden')",
+        "print(cn.wait_network_connected(30), sim.getStatus(), len(sim.getIccid()), net.csqQueryPoll())",
+        "print(dataCall.getInfo(1, 0)[2][0])",
+        "p = Pin(Pin.GPIO5, Pin.OUT, Pin.PULL_DISABLE, 0)",
+        "p.write(1)",
+        "WDT(20).feed()",
+        "lg.info('pin %d', p.read())",
+      ].join("\n"),
+    );
+    expect(out).toBe(
+      "PROJECT_NAME     : demo\r\nPROJECT_VERSION  : 1.0.0\r\nFIRMWARE_VERSION : QPY_OCPU_FLASHBAK_EC600N_SIM\r\n" +
+        "POWERON_REASON   : 1\r\nSIM_CARD_STATUS  : 1\r\n(3, 1) 1 20 25\r\n1\r\nINFO:app:pin 1",
+    );
+  });
+
+  it("machine.reset() restarts the module: main.py runs again, without the soft-reboot banner", async () => {
+    const r = await makeRig({ mainPy: "print('main')\n" });
+    r.take();
+    await r.send("import machine\rmachine.reset()\r");
+    expect(r.take()).toBe(
+      "import machine\r\n>>> machine.reset()\r\nmain\r\n" +
+        'MicroPython v1.13 on 2021-12-01; EC600N with QUECTEL\r\nType "help()" for more information.\r\n>>> ',
+    );
+  });
+});
