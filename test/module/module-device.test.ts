@@ -1,0 +1,97 @@
+/**
+ * The whole module on one serial line, in-process: the merged example package boots with its
+ * backup verified, main.py runs on littlefs, the REPL answers, Ctrl-D re-runs the boot, a power
+ * cut at a flash write leaves a module that boots again, and the same line reaches download mode.
+ */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { VirtualClock } from "../../firmware-sim/clock.js";
+import { boardById } from "../../firmware-sim/module/boards.js";
+import { flashPackage } from "../../firmware-sim/module/firmware-info.js";
+import { boardFlash } from "../../firmware-sim/module/flash-map.js";
+import { LittleFsDriver } from "../../firmware-sim/module/fs-driver.js";
+import { ModuleDevice } from "../../firmware-sim/module/module-device.js";
+import { exampleIdentity } from "../../firmware-sim/runtime/services.js";
+import { readPackage } from "../../firmware-sim/package/reader.js";
+
+function exampleDevice(): { dev: ModuleDevice; out: () => string; send: (s: string) => void } {
+  const pkg = readPackage(new Uint8Array(readFileSync("images/example.fbpkg")));
+  const board = boardById(pkg.header.board);
+  const clock = new VirtualClock();
+  const flash = boardFlash(board, { clock });
+  flashPackage(flash, pkg);
+  const dev = new ModuleDevice({
+    board,
+    flash,
+    fsDriver: new LittleFsDriver(),
+    clock,
+    baud: 0,
+    identity: exampleIdentity(),
+  });
+  let text = "";
+  dev.line.onHostData((d) => {
+    text += Buffer.from(d).toString("latin1");
+  });
+  return {
+    dev,
+    out: () => text,
+    send: (s) => dev.line.hostWrite(new TextEncoder().encode(s)),
+  };
+}
+
+async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe("ModuleDevice: the full module on its serial line", () => {
+  it("boots the example package with nothing restored, runs main.py, answers the REPL", async () => {
+    const { dev, out, send } = exampleDevice();
+    await dev.powerOn();
+    expect(dev.lastBoot?.restore.restored).toEqual([]);
+    expect(dev.lastBoot?.formatted).toEqual([]);
+    expect(out()).toMatch(/mount\.\r\n/);
+    await until(() => out().includes(">>> "), "the friendly prompt");
+    send("import uos\r");
+    send("print(sorted(uos.listdir('/usr')))\r");
+    await until(() => /\['checksum\.json'/.test(out()), "a listing of /usr");
+    expect(out()).toMatch(/'main\.py'/);
+  });
+
+  it("Ctrl-D re-runs the boot and restores a protected file damaged from Python", async () => {
+    const { dev, out, send } = exampleDevice();
+    await dev.powerOn();
+    await until(() => out().includes(">>> "), "the prompt");
+    send("f = open('/usr/main.py', 'w'); f.write('print(\"tampered\")'); f.close()\r");
+    await until(() => out().split(">>> ").length >= 3, "the write");
+    send("\x04");
+    await until(() => out().includes("MPY: soft reboot"), "the soft reboot");
+    await until(() => dev.lastBoot?.kind === "soft-reboot", "the boot report");
+    expect(dev.lastBoot?.restore.restored).toContain("/usr/main.py");
+  });
+
+  it("a power cut at the next flash write: the module powers on again and boots", async () => {
+    const { dev, out, send } = exampleDevice();
+    await dev.powerOn();
+    await until(() => out().includes(">>> "), "the prompt");
+    const cycles = dev.status().powerCycles;
+    dev.cutPowerAt(1);
+    send("f = open('/usr/new.txt', 'w'); f.write('x' * 5000); f.close()\r");
+    await until(() => dev.status().powerCycles === Number(cycles) + 1, "the power-on after the cut");
+    expect(dev.flash.dead).toBe(false);
+    await until(() => out().lastIndexOf(">>> ") > out().lastIndexOf("mount."), "the prompt after the reboot");
+  });
+
+  it("the same line reaches the ROM download mode and back to the firmware", async () => {
+    const { dev, out } = exampleDevice();
+    await dev.powerOn();
+    dev.enterDownload();
+    expect(dev.replState).toMatch(/^download/);
+    expect(out()).toMatch(/waiting for download/);
+    await dev.powerOn();
+    expect(dev.replState).not.toMatch(/^download/);
+  });
+});
