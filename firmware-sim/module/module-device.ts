@@ -143,9 +143,12 @@ export class ModuleDevice {
     this.loader.enter();
   }
 
-  /** Arm a power cut after flash write operation `n` from now (1 = the next one). */
+  /**
+   * Arm a power cut during flash write operation `n` from now (1 = the next one): that program
+   * or erase is torn (SPEC.md "Control channel"), then the module powers on again.
+   */
   cutPowerAt(n: number): void {
-    this.flashNow.armPowerCut({ at: this.flashNow.writeOperations + n, when: "after" });
+    this.flashNow.armPowerCut({ at: this.flashNow.writeOperations + n, when: "during" });
   }
 
   status(): Record<string, string | number | boolean> {

@@ -17,6 +17,12 @@ export interface ControlTarget {
    * Throws `Error` with a reason when the device has no flash model.
    */
   cutPowerAt(n: number): void;
+  /**
+   * Reset with the boot strap held (IO0 low): the mask ROM's download mode answers on the
+   * UART. A pseudo-terminal has no modem lines, so this is how a host tool gets there.
+   * Optional: a device without a download mode answers ERR.
+   */
+  enterDownload?(): void;
   /** The line's fault injector. */
   readonly faults: LineFaults;
   /** Key/value facts for `status` (mode of the REPL, baud, flash operations so far...). */
@@ -28,6 +34,7 @@ export type ControlCommand =
   | { op: "status" }
   | { op: "power-cycle" }
   | { op: "reset" }
+  | { op: "download" }
   | { op: "cut-power"; at: number }
   | { op: "flip-bits"; dir: LineDirection; count: number }
   | { op: "drop-bytes"; dir: LineDirection; count: number }
@@ -35,7 +42,7 @@ export type ControlCommand =
   | { op: "reconnect" };
 
 export const CONTROL_HELP =
-  "commands: status | power-cycle | reset | cut-power next | cut-power at <n> | " +
+  "commands: status | power-cycle | reset | download | cut-power next | cut-power at <n> | " +
   "flip-bits rx|tx <n> | drop-bytes rx|tx <n> | disconnect | reconnect | help";
 
 function count(word: string | undefined, what: string): number {
@@ -58,6 +65,7 @@ export function parseControl(line: string): ControlCommand {
     case "status":
     case "power-cycle":
     case "reset":
+    case "download":
     case "disconnect":
     case "reconnect":
       if (w.length !== 1) throw new Error(`${w[0]} takes no arguments`);
@@ -103,6 +111,10 @@ export function handleControl(line: string, target: ControlTarget): string {
       case "reset":
         target.reset();
         return "OK reset";
+      case "download":
+        if (target.enterDownload === undefined) return "ERR this simulated module has no download mode";
+        target.enterDownload();
+        return "OK download mode (ROM loader waiting for SYNC)";
       case "cut-power":
         target.cutPowerAt(cmd.at);
         return `OK power will be cut at flash operation +${cmd.at}`;
