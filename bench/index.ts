@@ -2,6 +2,7 @@
 import type { Bench } from "./report.js";
 import { flashBenches } from "./flash.js";
 import { flashSerialBenches } from "./flash-serial.js";
+import { fsCliBenches } from "./fs-cli.js";
 import { mergeBenches } from "./merge.js";
 import { moduleBenches } from "./module.js";
 import { serialBenches } from "./serial.js";
@@ -9,6 +10,7 @@ import { serialBenches } from "./serial.js";
 export const benches: Bench[] = [
   ...flashBenches,
   ...flashSerialBenches,
+  ...fsCliBenches,
   ...mergeBenches,
   ...moduleBenches,
   ...serialBenches,

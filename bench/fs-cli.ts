@@ -1,0 +1,135 @@
+/**
+ * `flashbak fs mkfs` as a user runs it: the built CLI (`node bin/flashbak.js`, after
+ * `npm run build`) in a child process, timed from spawn to exit, packing a tree of 1000 files
+ * (about 9 MiB, 10 directories of 100 files, 7.4..11.4 KiB each) into a 16 MiB image with
+ * 4096-byte blocks and the reference configuration. The reference C littlefs packs the same in
+ * about 0.15 s. The figures include Node's start-up, measured on its own beside them, and the
+ * device work of the pack (bytes read, programmed and erased, from the command's --json report).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Bench, BenchResult } from "./report.js";
+
+const FILES = 1000;
+const DIRS = 10;
+const RUNS = 3;
+/** A child that has not exited by then is killed and the bench fails (it must stop by itself). */
+const CHILD_TIMEOUT_MS = 120_000;
+
+/** The checkout root: the nearest directory above this module holding bin/flashbak.js. */
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, "bin", "flashbak.js"))) return dir;
+    dir = dirname(dir);
+  }
+  throw new Error("bench fs-cli: bin/flashbak.js not found above " + dirname(fileURLToPath(import.meta.url)));
+}
+
+/** Deterministic contents: each file its own byte pattern, sizes spread around 9.4 KB. */
+function makeTree(root: string): number {
+  let total = 0;
+  for (let d = 0; d < DIRS; d++) {
+    const dir = join(root, `dir${String(d).padStart(2, "0")}`);
+    mkdirSync(dir, { recursive: true });
+    for (let f = 0; f < FILES / DIRS; f++) {
+      const i = d * (FILES / DIRS) + f;
+      const size = 9437 + ((i * 7919) % 4001) - 2000;
+      const data = new Uint8Array(size);
+      for (let k = 0; k < size; k++) data[k] = (k * 31 + i) & 0xff;
+      writeFileSync(join(dir, `file${String(f).padStart(3, "0")}.bin`), data);
+      total += size;
+    }
+  }
+  return total;
+}
+
+interface Run {
+  seconds: number;
+  stdout: string;
+}
+
+function runCli(root: string, args: string[]): Run {
+  const t = performance.now();
+  const r = spawnSync(process.execPath, [join(root, "bin", "flashbak.js"), ...args], {
+    encoding: "utf8",
+    timeout: CHILD_TIMEOUT_MS,
+  });
+  const seconds = (performance.now() - t) / 1000;
+  if (r.status !== 0) {
+    throw new Error(
+      `bench fs-cli: flashbak ${args.join(" ")} exited ${r.status}: ${r.stderr || r.error?.message}`,
+    );
+  }
+  return { seconds, stdout: r.stdout };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+interface MkfsReport {
+  files: number;
+  bytes: number;
+  blocksUsed: number;
+  io: {
+    readBytes: number;
+    progBytes: number;
+    eraseBytes: number;
+    reads: number;
+    progs: number;
+    erases: number;
+  };
+}
+
+function mkfsBench(): BenchResult[] {
+  const root = repoRoot();
+  const work = mkdtempSync(join(tmpdir(), "fb-bench-fs-"));
+  try {
+    const src = join(work, "tree");
+    const payload = makeTree(src);
+    const img = join(work, "fs.img");
+    const args = ["fs", "mkfs", img, src, "--image-size", "16M", "--block-size", "4096", "--json"];
+    const startup = median(Array.from({ length: RUNS }, () => runCli(root, ["--version"]).seconds));
+    const runs = Array.from({ length: RUNS }, () => runCli(root, args));
+    const report = JSON.parse(runs[runs.length - 1]!.stdout) as MkfsReport;
+    if (report.files !== FILES || report.bytes !== payload) {
+      throw new Error(
+        `bench fs-cli: packed ${report.files} files / ${report.bytes} bytes, expected ${FILES} / ${payload}`,
+      );
+    }
+    const secs = runs.map((r) => r.seconds);
+    const b = "fs-cli";
+    const what = `mkfs ${FILES} files ${(payload / (1 << 20)).toFixed(1)} MiB into 16 MiB`;
+    return [
+      {
+        bench: b,
+        metric: `${what} (median of ${RUNS})`,
+        value: median(secs),
+        unit: "s",
+        goal: "reference C ~0.15",
+      },
+      { bench: b, metric: `${what} (best)`, value: Math.min(...secs), unit: "s" },
+      { bench: b, metric: "node start-up (flashbak --version)", value: startup, unit: "s" },
+      { bench: b, metric: "mkfs payload", value: payload, unit: "B" },
+      { bench: b, metric: "mkfs bytes read from the device", value: report.io.readBytes, unit: "B" },
+      { bench: b, metric: "mkfs bytes programmed", value: report.io.progBytes, unit: "B" },
+      { bench: b, metric: "mkfs bytes erased", value: report.io.eraseBytes, unit: "B" },
+      {
+        bench: b,
+        metric: "mkfs device operations (read+prog+erase)",
+        value: report.io.reads + report.io.progs + report.io.erases,
+        unit: "ops",
+      },
+      { bench: b, metric: "mkfs blocks in use", value: report.blocksUsed, unit: "blocks" },
+    ];
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export const fsCliBenches: Bench[] = [{ name: "fs-cli", run: mkfsBench }];
