@@ -12,6 +12,8 @@ import { mountAndReadAll, type Outcome } from "./harness.js";
 
 const SOAK = process.env.FLASHBAK_SOAK === "1";
 const FLIP_SEEDS = SOAK ? 400 : 12;
+/** Per-test time limit: the soak runs hundreds of cases per test. */
+const LIMIT = SOAK ? 1_800_000 : 60_000;
 
 /**
  * Inputs on which the library misbehaves today (hang, raw exception or write), excluded so the
@@ -50,7 +52,7 @@ describe("the reference images read cleanly (the harness itself)", () => {
 describe("seeded bit flips", () => {
   it.each(images.map((i) => [i.name, i] as const))(`%s: ${FLIP_SEEDS} seeds`, (_n, im) => {
     expect(failures(bitFlipCases(im, FLIP_SEEDS))).toEqual([]);
-  });
+  }, LIMIT);
 });
 
 describe("truncated images", () => {
