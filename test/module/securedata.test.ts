@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { boardFlash, partitionDevice } from "../../firmware-sim/module/flash-map.js";
 import { SecureData } from "../../firmware-sim/module/securedata.js";
-import { capacityOf, SD_TOTAL_CAPACITY } from "../../firmware-sim/module/securedata-layout.js";
+import {
+  capacityOf,
+  encodeSectorHeader,
+  SD_TOTAL_CAPACITY,
+} from "../../firmware-sim/module/securedata-layout.js";
+import { crc32 } from "../../firmware-sim/module/file-crc32.js";
 import type { NorFlash } from "../../firmware-sim/flash/nor-flash.js";
 import { MemoryFsDriver } from "../../firmware-sim/module/fs-driver.js";
 import { provision } from "../../firmware-sim/module/factory.js";
@@ -125,6 +130,31 @@ describe("SecureData API", () => {
     expect(flash.read(region.offset, region.size)).toEqual(before);
     sd.format();
     expect(sd.Store(1, enc("key"), 3)).toBe(0);
+  });
+
+  it("leaves a region written by another layout version alone (a newer firmware's store)", () => {
+    const flash = boardFlash(board);
+    const bd = partitionDevice(flash, board, region.name);
+    const header = encodeSectorHeader(7);
+    header[4] = 2;
+    new DataView(header.buffer).setUint32(12, crc32(header.subarray(0, 12)), true);
+    bd.prog(0, 0, header);
+    bd.prog(0, 16, enc("records of layout 2"));
+    const before = flash.read(region.offset, region.size);
+    const sd = store(flash);
+    expect(sd.inspect().state).toBe("unrecognised");
+    expect(sd.inspect().reason).toMatch(/layout version 2/);
+    expect(sd.Store(1, enc("k"), 1)).toBe(-1);
+    expect(flash.read(region.offset, region.size)).toEqual(before);
+  });
+
+  it("treats a lone torn sector header (a first Store cut short) as blank, not foreign", () => {
+    const flash = boardFlash(board);
+    partitionDevice(flash, board, region.name).prog(2, 0, encodeSectorHeader(1).subarray(0, 6));
+    const sd = store(flash);
+    expect(sd.inspect().state).toBe("blank");
+    expect(sd.Store(4, enc("ok"), 2)).toBe(0);
+    expect(read(store(flash), 4)).toEqual(enc("ok"));
   });
 
   it("comes through boots, soft reboots and a reformatted /usr byte for byte", () => {
