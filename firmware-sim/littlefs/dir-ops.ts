@@ -260,6 +260,8 @@ export function lfsRename(lfs: Lfs, oldParts: readonly string[], newParts: reado
   return 0;
 }
 
+let attrScratch = new Uint8Array(0);
+
 /** lfs_getattr_: attribute bytes (up to attrMax) or NOATTR. */
 export function lfsGetAttr(
   lfs: Lfs,
@@ -276,7 +278,8 @@ export function lfsGetAttr(
     const err = dirFetch(lfs, cwd, lfs.root);
     if (err) return err;
   }
-  const buf = new Uint8Array(lfs.attrMax);
+  if (attrScratch.length < lfs.attrMax) attrScratch = new Uint8Array(lfs.attrMax);
+  const buf = attrScratch;
   const res = dirGet(lfs, cwd, mktag(0x7ff, 0x3ff, 0), mktag(TYPE_USERATTR + type, id, lfs.attrMax), buf);
   if (res < 0) return res === ERR.NOENT ? ERR.NOATTR : res;
   out.value = buf.slice(0, tagSize(res));

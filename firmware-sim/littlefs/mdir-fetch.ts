@@ -136,7 +136,9 @@ export function dirFetchMatch(
         dir.off = off + tagDsize(tag);
         dir.etag = ptag;
         dir.count = tempcount;
-        dir.tail = [temptail0, temptail1];
+        // in place: a fetch runs per commit and tail arrays are never shared between mdirs
+        dir.tail[0] = temptail0;
+        dir.tail[1] = temptail1;
         dir.split = tempsplit;
         crc = 0xffffffff;
         continue;
@@ -390,6 +392,18 @@ export function nameMatcher(lfs: Lfs, name: Uint8Array): FetchMatch {
 }
 
 const utf8 = new TextEncoder();
+const nameCache = new Map<string, Uint8Array>();
+
+/** UTF-8 bytes of a path component, memoised (lookups repeat the same few names). */
+function encodeName(name: string): Uint8Array {
+  let b = nameCache.get(name);
+  if (b === undefined) {
+    b = utf8.encode(name);
+    if (nameCache.size > 4096) nameCache.clear();
+    nameCache.set(name, b);
+  }
+  return b;
+}
 
 export interface FindOut {
   /** Id of the entry, or where the last name would be inserted (0x3ff: parent missing). */
@@ -407,7 +421,7 @@ export function dirFind(lfs: Lfs, dir: MDir, parts: readonly string[], out: Find
   let tag = mktag(TYPE_DIR, 0x3ff, 0);
   dir.tail = [lfs.root[0], lfs.root[1]];
   for (let k = 0; k < parts.length; k++) {
-    const name = utf8.encode(parts[k]!);
+    const name = encodeName(parts[k]!);
     if (out !== null) out.name = name;
     if (tagType3(tag) !== TYPE_DIR) return ERR.NOTDIR;
     if (tagId(tag) !== 0x3ff) {
