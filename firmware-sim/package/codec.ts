@@ -27,9 +27,15 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** Append-only byte buffer that doubles as it grows. */
 export class ByteSink {
-  private buf = new Uint8Array(4096);
-  private dv = new DataView(this.buf.buffer);
+  private buf: Uint8Array;
+  private dv: DataView;
   length = 0;
+
+  /** `capacity`: bytes to allocate up front (>= 1); a good guess saves regrowing multi-MiB buffers. */
+  constructor(capacity = 4096) {
+    this.buf = new Uint8Array(Math.max(1, capacity));
+    this.dv = new DataView(this.buf.buffer);
+  }
 
   private reserve(n: number): void {
     if (this.length + n <= this.buf.length) return;

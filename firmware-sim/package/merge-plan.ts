@@ -46,12 +46,18 @@ export interface MergePlan {
 
 const utf8 = new TextEncoder();
 
-function byteCompare(a: string, b: string): number {
-  const x = utf8.encode(a);
-  const y = utf8.encode(b);
+function compareBytes(x: Uint8Array, y: Uint8Array): number {
   const n = Math.min(x.length, y.length);
   for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
   return x.length - y.length;
+}
+
+/** Sort by the UTF-8 bytes of `key(item)`, encoding each key once. */
+function sortByUtf8<T>(items: readonly T[], key: (item: T) => string): T[] {
+  return items
+    .map((item) => ({ item, k: utf8.encode(key(item)) }))
+    .sort((a, b) => compareBytes(a.k, b.k))
+    .map((x) => x.item);
 }
 
 /**
@@ -136,7 +142,8 @@ export function planMerge(board: BoardProfile, files: readonly ProjectFile[], op
 
   const faithful = (opts.restoreMode ?? "faithful") === "faithful";
   const checksum: ChecksumEntry[] = [];
-  for (const f of [...backedUp].sort((a, b) => byteCompare(a.dest, b.dest))) {
+  const backedUpSorted = sortByUtf8(backedUp, (f) => f.dest);
+  for (const f of backedUpSorted) {
     const crc = fileCrc32(f.data);
     if (crc === undefined && faithful) {
       throw new UsageError(
@@ -166,12 +173,11 @@ export function planMerge(board: BoardProfile, files: readonly ProjectFile[], op
     bakFiles.push({ path: `/${CHECKSUM_FILE}`, data: json });
     bakFiles.push({ path: `/${BACKUP_FLAG_FILE}`, data: encodeBackupFlag(true) });
   }
-  const sort = (a: ImageFile, b: ImageFile): number => byteCompare(a.path, b.path);
   return {
-    usrFiles: usrFiles.sort(sort),
-    bakFiles: bakFiles.sort(sort),
+    usrFiles: sortByUtf8(usrFiles, (f) => f.path),
+    bakFiles: sortByUtf8(bakFiles, (f) => f.path),
     checksum,
-    backedUp: checksum.map((c) => backedUp.find((f) => `/usr/${f.dest}` === c.name)!.path),
+    backedUp: backedUpSorted.map((f) => f.path),
   };
 }
 

@@ -50,7 +50,8 @@ function writePartition(s: ByteSink, p: PackagePartition): void {
 /** Encode `pkg`; throws PKG_CORRUPT when the partition table is inconsistent (see layout.ts). */
 export function writePackage(pkg: FirmwarePackage): Uint8Array {
   validateLayout(pkg);
-  const s = new ByteSink();
+  // Sparse images are never larger than the images plus their bitmaps; metadata is small.
+  const s = new ByteSink(pkg.partitions.reduce((n, p) => n + p.image.length, 0) + 65536);
   s.bytes(MAGIC);
   s.u16(FORMAT_VERSION);
   s.u16(0);
