@@ -6,6 +6,7 @@
 import type { CommandModule } from "yargs";
 import { UsageError } from "../../firmware-sim/errors.js";
 import { bootCheck, type BootReport } from "../flasher/boot-check.js";
+import { serialBootCheck } from "../flasher/serial-boot-check.js";
 import { flashModule, type FlashResult } from "../flasher/flash-job.js";
 import { binaryInput, packageInput, parseSize, type FlashInput } from "../flasher/flash-input.js";
 import { planFlash } from "../flasher/flash-plan.js";
@@ -131,20 +132,15 @@ const flashCommand: CommandModule<object, Args> = {
       argv.package !== undefined
         ? packageInput(argv.package, argv.board)
         : binaryInput(argv.bin!, parseSize(argv.offset!, "--offset"), argv.board);
-    const check = argv["check-boot"] ? bootCheck() : undefined;
-    if (argv["check-boot"] && check === undefined) {
-      throw new UsageError(
-        "--check-boot needs the REPL client, which this build does not have",
-        "flash without --check-boot",
-      );
-    }
+    // The REPL client may register a richer check; the serial one needs nothing but the port.
+    const check = argv["check-boot"] ? (bootCheck() ?? serialBootCheck) : undefined;
     if (check !== undefined && !argv.reset)
       throw new UsageError("--check-boot needs the reset into the firmware (drop --no-reset)");
     const plan = planFlash(input.regions, {
       flashSize: input.flashSize,
       segmentSize: parseSize(argv["segment-size"], "--segment-size"),
     });
-    const ports = await resolvePorts(argv.port, input.board);
+    const ports = await resolvePorts(argv.port, input.board, { repl: check !== undefined });
     const name = ports.ports?.[0] ?? argv.port;
     const { link, time } = await ports.source.open(name);
     const ac = new AbortController();

@@ -195,6 +195,9 @@ export async function flashModule(
     await client.flashEnd(lastCompressed, true);
   progress("done");
   if (opts.resetAfter ?? true) {
+    // The firmware's UART starts at the connect rate: listen there for what it prints.
+    if (result.baud !== (opts.connectBaud ?? 115200)) await client.setBaud(opts.connectBaud ?? 115200);
+    await client.flushInput();
     await client.hardReset();
     result.reset = true;
   }
@@ -236,11 +239,13 @@ async function writeRun(
     result.writtenBytes = base + Math.round(((b + 1) / blocks) * run.data.length);
     progress("write");
   }
-  result.writtenBytes = base;
+  result.writtenBytes = base + run.data.length;
   progress("verify");
   for (const seg of run.segments) {
     const got = await client.md5(seg.offset, seg.data.length);
     if (got !== seg.md5) {
+      // Nothing of this run counts as written: the next attempt re-checks and rewrites it.
+      result.writtenBytes = base;
       throw new FlasherError(
         "ESP_VERIFY_FAILED",
         `${client.link.name}: ${seg.region} at 0x${seg.offset.toString(16)} reads back MD5 ${got}, expected ${seg.md5}`,
@@ -250,9 +255,7 @@ async function writeRun(
         },
       );
     }
-    result.writtenBytes += seg.data.length;
     result.segmentsWritten++;
-    progress("verify");
   }
   return compressed;
 }

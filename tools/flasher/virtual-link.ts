@@ -33,6 +33,7 @@ export class Timeline implements HostTime {
   private seq = 0;
   private events: TimelineEvent[] = [];
   private pumping = false;
+  private holds = 0;
 
   /** Microseconds since the bench started. */
   get us(): number {
@@ -76,7 +77,23 @@ export class Timeline implements HostTime {
     setImmediate(() => this.pump());
   }
 
+  /**
+   * Keep time still until `work` settles: a module computing in real time (booting its
+   * MicroPython VM) must not see host deadlines expire meanwhile.
+   */
+  hold<T>(work: Promise<T>): Promise<T> {
+    this.holds++;
+    return work.finally(() => {
+      this.holds--;
+      this.kick();
+    });
+  }
+
   private pump(): void {
+    if (this.holds > 0) {
+      this.pumping = false;
+      return;
+    }
     const ev = this.events.shift();
     if (ev === undefined) {
       this.pumping = false;

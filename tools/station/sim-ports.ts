@@ -62,13 +62,15 @@ export class SimPortSource implements PortSource {
       flash,
       tx: link.moduleTx,
       macSeed: unit,
-      onLeave: () => void repl?.powerOn(),
+      onLeave: () => {
+        if (repl !== undefined) void this.timeline.hold(repl.powerOn());
+      },
     });
     let ready = Promise.resolve();
     if (this.opts.repl) {
       repl = new ReplPersonality({ services, tx: link.moduleTx });
       link.attach({ peer: new BootSelector({ loader, firmware: () => repl }), clock });
-      ready = repl.powerOn();
+      ready = this.timeline.hold(repl.powerOn());
     } else {
       link.attach({ peer: loader, clock });
     }

@@ -39,7 +39,7 @@ describe("flashbak flash", () => {
     [["flash", "--port", "sim", "images/nope.fbpkg"], 4, /does not exist/],
     [["flash", "--port", "sim"], 2, /give a PACKAGE or --bin/],
     [["flash", "--port", "sim", "--bin", "images/example.fbpkg"], 2, /--bin needs --offset/],
-    [["flash", "--port", "sim", pkg, "--check-boot"], 2, /REPL client/],
+    [["flash", "--port", "sim", pkg, "--check-boot", "--no-reset"], 2, /needs the reset/],
   ])("refuses %j with exit %i", async (args, code, message) => {
     const r = await runCli(args);
     expect(r.code).toBe(code);
@@ -86,6 +86,12 @@ describe("flashbak flash", () => {
     ]);
     expect(clash.code).toBe(2);
     expect(clash.stderr).toMatch(/would erase preserved region securedata/);
+  });
+
+  it("--check-boot waits for the firmware's prompt after the reset and reports the boot", async () => {
+    const r = await runCli(["flash", "--port", "sim", pkg, "--check-boot"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Boot: firmware booted \(MicroPython v1\.13/);
   });
 
   it("explains a port that does not exist", async () => {
