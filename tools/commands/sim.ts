@@ -10,9 +10,10 @@ import create from "./sim/create.js";
 import fota from "./sim/fota.js";
 import fs from "./sim/fs.js";
 import securedata from "./sim/securedata.js";
+import serve from "./sim/serve.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each subcommand has its own argument type
-const subcommands: CommandModule<any, any>[] = [boards, create, boot, fs, crc32, securedata, fota];
+const subcommands: CommandModule<any, any>[] = [boards, create, boot, fs, crc32, securedata, fota, serve];
 
 const simCommand: CommandModule = {
   command: "sim <command>",

@@ -104,11 +104,20 @@ export class StreamLink implements SerialLink {
     );
   }
 
+  /** False once the port turned out to have no modem lines (a pseudo-terminal, some adapters). */
+  modemLines = true;
+
   async setSignals(signals: { dtr?: boolean; rts?: boolean }): Promise<void> {
+    if (!this.modemLines) return;
     await new Promise<void>((resolve, reject) =>
-      this.port.set(signals, (err) =>
-        err ? reject(new FlashbakError("SERIAL_IO", err.message)) : resolve(),
-      ),
+      this.port.set(signals, (err) => {
+        if (err && /Inappropriate ioctl|ENOTTY|EINVAL/i.test(err.message)) {
+          // No DTR/RTS here: reset sequences are no-ops, as esptool's --before no_reset.
+          this.modemLines = false;
+          resolve();
+        } else if (err) reject(new FlashbakError("SERIAL_IO", err.message));
+        else resolve();
+      }),
     );
   }
 
