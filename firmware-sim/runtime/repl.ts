@@ -27,6 +27,11 @@ export interface ReplConfig {
    * serial"); 0 = never park (only sensible with `pollInput`). Default 5 s.
    */
   mainBudgetUs?: number;
+  /**
+   * Virtual microseconds a program typed or sent to the REPL may run before it is parked, as
+   * `mainBudgetUs` does for main.py; 0 = never (default).
+   */
+  execBudgetUs?: number;
   /** Python heap in bytes; 0 = default (1 MiB). */
   heapBytes?: number;
   /** REPL protection (`replFlag` in /usr/system_config.json): Ctrl-C and Ctrl-A are ignored. */
@@ -65,7 +70,8 @@ export class ReplPersonality implements UartPeer {
   private paste: number[] = [];
   private raw: number[] = [];
   private windowLeft = 0;
-  private parkedTraceback = "";
+  /** What a Ctrl-C prints and does while a parked program "runs" (mode "main"). */
+  private parked: { traceback: string; resume: () => void } | undefined;
   private interruptPending = false;
   private booting: Promise<void> = Promise.resolve();
   private bootError: unknown;
@@ -143,7 +149,7 @@ export class ReplPersonality implements UartPeer {
     const budget = this.cfg.mainBudgetUs ?? 5_000_000;
     const r = usr < 0 ? undefined : vm.execFile(usr, "/main.py", "/usr/main.py", budget);
     if (r?.status === "parked") {
-      this.parkedTraceback = r.traceback.replace(/_FbPark:.*\r\n$/, "KeyboardInterrupt: \r\n");
+      this.park(r.traceback, () => this.enterFriendly());
       return;
     }
     if (r?.status === "reset") {
@@ -152,6 +158,15 @@ export class ReplPersonality implements UartPeer {
     }
     if (r?.status === "error") this.send(r.traceback);
     this.enterFriendly();
+  }
+
+  /**
+   * The program ran out of budget: from now on the module behaves as if it were still running
+   * it (input dropped, only Ctrl-C heard). `resume` returns to the REPL after the traceback.
+   */
+  private park(traceback: string, resume: () => void): void {
+    this.mode = "main";
+    this.parked = { traceback: traceback.replace(/_FbPark:.*\r\n$/, "KeyboardInterrupt: \r\n"), resume };
   }
 
   private enterFriendly(): void {
@@ -227,16 +242,18 @@ export class ReplPersonality implements UartPeer {
     if (vm === undefined) throw new Error("REPL used before boot");
     this.cfg.services.clock.advance(EXEC_BASE_US + EXEC_PER_BYTE_US * src.length);
     this.takeQueuedInterrupt();
-    const r = vm.exec(src, { mode, filename: "<stdin>" });
+    const r = vm.exec(src, { mode, filename: "<stdin>", budgetUs: this.cfg.execBudgetUs });
     this.interruptPending = false;
     return r;
   }
 
   private onMainByte(c: number): void {
     // While main.py runs the device's stdin callback discards everything but the interrupt char.
-    if (c !== 0x03 || this.protectedNow()) return;
-    this.send(this.parkedTraceback);
-    this.enterFriendly();
+    if (c !== 0x03 || this.protectedNow() || this.parked === undefined) return;
+    const p = this.parked;
+    this.parked = undefined;
+    this.send(p.traceback);
+    p.resume();
   }
 
   private onFriendlyByte(c: number): void {
@@ -290,6 +307,13 @@ export class ReplPersonality implements UartPeer {
         this.restart();
         return;
       }
+      if (r.status === "parked") {
+        this.park(r.traceback, () => {
+          this.mode = "friendly";
+          this.send(">>> ");
+        });
+        return;
+      }
       if (r.status === "error") this.send(r.traceback);
       if (r.status === "error" && r.type === "SystemExit") {
         this.softReboot();
@@ -311,6 +335,13 @@ export class ReplPersonality implements UartPeer {
       const r = this.exec(new TextDecoder().decode(new Uint8Array(this.paste)), "exec");
       if (r.status === "reset") {
         this.restart();
+        return;
+      }
+      if (r.status === "parked") {
+        this.park(r.traceback, () => {
+          this.mode = "friendly";
+          this.send(">>> ");
+        });
         return;
       }
       if (r.status === "error") this.send(r.traceback);
@@ -358,8 +389,18 @@ export class ReplPersonality implements UartPeer {
       this.restart();
       return;
     }
+    if (r.status === "parked") {
+      this.park(r.traceback, () => {
+        this.mode = "raw";
+        this.raw = [];
+      });
+      // The traceback goes after the stdout marker, as for any uncaught exception.
+      const p = this.parked;
+      if (p !== undefined) p.traceback = "\x04" + p.traceback + "\x04>";
+      return;
+    }
     this.send("\x04");
-    if (r.status === "error" || r.status === "parked") this.send(r.traceback);
+    if (r.status === "error") this.send(r.traceback);
     this.send("\x04>");
   }
 

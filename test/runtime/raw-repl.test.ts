@@ -97,3 +97,29 @@ describe("raw-paste", () => {
     expect(r.take()).toMatch(/^\x04\x04Traceback .*ZeroDivisionError: divide by zero\r\n\x04>$/s);
   });
 });
+
+describe("a runaway program sent to the REPL (execBudgetUs)", () => {
+  it("raw REPL: parks after OK, drops input, Ctrl-C ends it with the traceback and \\x04>", async () => {
+    const r = await rawRig({ config: { execBudgetUs: 10e6 } });
+    await r.send("import utime\nwhile True:\n    utime.sleep(1)\x04");
+    expect(r.take()).toBe("OK");
+    expect(r.repl.state).toBe("main");
+    await r.send("print(1)\x04");
+    expect(r.take()).toBe("");
+    await r.send("\x03");
+    expect(r.take()).toBe(
+      '\x04Traceback (most recent call last):\r\n  File "<stdin>", line 3, in <module>\r\nKeyboardInterrupt: \r\n\x04>',
+    );
+    await r.send("print(2)\x04");
+    expect(r.take()).toBe("OK2\r\n\x04\x04>");
+  });
+
+  it("friendly REPL: Ctrl-C returns to >>>", async () => {
+    const r = await makeRig({ config: { execBudgetUs: 10e6 } });
+    r.take();
+    await r.send("while True: __import__('utime').sleep(1)\r\r");
+    r.take();
+    await r.send("\x03");
+    expect(r.take()).toMatch(/KeyboardInterrupt: \r\n>>> $/);
+  });
+});

@@ -161,6 +161,15 @@ export class RawRepl {
     );
   }
 
+  /**
+   * Assume nothing about the device's state (after a time-out the program may still run):
+   * the next command starts again with Ctrl-C and Ctrl-A.
+   */
+  forgetState(): void {
+    this.inRaw = false;
+    this.rx = new Uint8Array(0);
+  }
+
   /** Soft-reboot from the raw REPL (re-runs the module's boot, including backup restore). */
   async softReset(): Promise<void> {
     await this.enter();
@@ -183,10 +192,16 @@ export class RawRepl {
     let viaPaste = false;
     if (this.o.rawPaste && this.pasteWindow !== 0) viaPaste = await this.tryRawPaste(bytes);
     if (!viaPaste) await this.rawWrite(bytes);
-    const stdout = await this.readUntil(enc("\x04"), timeoutMs, "program output");
-    const stderr = await this.readUntil(enc("\x04"), this.o.stepTimeoutMs, "error output");
-    await this.readUntil(enc(">"), this.o.stepTimeoutMs, "raw REPL prompt");
-    return { stdout, stderr: new TextDecoder().decode(stderr) };
+    try {
+      const stdout = await this.readUntil(enc("\x04"), timeoutMs, "program output");
+      const stderr = await this.readUntil(enc("\x04"), this.o.stepTimeoutMs, "error output");
+      await this.readUntil(enc(">"), this.o.stepTimeoutMs, "raw REPL prompt");
+      return { stdout, stderr: new TextDecoder().decode(stderr) };
+    } catch (e) {
+      // The program may still be running: the next command must interrupt it first.
+      if (e instanceof SerialTimeout) this.forgetState();
+      throw e;
+    }
   }
 
   /** `exec`, throwing `ReplExecError` with the traceback when the program failed. */

@@ -16,7 +16,11 @@ import { StreamLink } from "./stream-link.js";
 /** Builds the simulated module for a "sim[:name]" port; `name` is what follows "sim:" ("" for plain "sim"). */
 export type SimModuleFactory = (name: string, baud: number) => Promise<ReplDevice>;
 
-let factory: SimModuleFactory = (_name, baud) => startReplDevice({ baud });
+/**
+ * Default: an in-memory module. A program sent to its REPL is parked after 10 virtual minutes,
+ * so a runaway loop leaves the CLI's deadlines working instead of holding the process.
+ */
+let factory: SimModuleFactory = (_name, baud) => startReplDevice({ baud, repl: { execBudgetUs: 600e6 } });
 const binding = new SimBinding();
 const devices = new Map<string, ReplDevice>();
 

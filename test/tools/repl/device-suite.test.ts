@@ -14,7 +14,10 @@ const realPort = process.env.TEST_PORT;
 const targets = [
   { title: "simulator via node-serialport (sim:suite)", port: "sim:suite", available: true },
   {
-    title: realPort === undefined ? "real module (no TEST_PORT: real device absent)" : `real module on ${realPort}`,
+    title:
+      realPort === undefined
+        ? "real module (no TEST_PORT: real device absent)"
+        : `real module on ${realPort}`,
     port: realPort ?? "",
     available: realPort !== undefined,
   },
@@ -79,7 +82,11 @@ for (const t of targets) {
 
     it("lists and removes", async () => {
       await fs.put(`${dir}/a.txt`, new TextEncoder().encode("a"), { updateChecksum: false });
-      expect((await fs.ls(dir)).find((e) => e.name === "a.txt")).toEqual({ name: "a.txt", type: "file", size: 1 });
+      expect((await fs.ls(dir)).find((e) => e.name === "a.txt")).toEqual({
+        name: "a.txt",
+        type: "file",
+        size: 1,
+      });
       await fs.rm(`${dir}/a.txt`);
       expect((await fs.ls(dir)).some((e) => e.name === "a.txt")).toBe(false);
     });

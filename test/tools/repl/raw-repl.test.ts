@@ -64,6 +64,19 @@ describe("RawRepl against the simulator", () => {
     expect((await repl.exec("print(v)")).stderr).toContain("NameError");
   });
 
+  it("a runaway exec times out with SERIAL_TIMEOUT and the next enter() recovers the REPL", async () => {
+    const services = memoryServices();
+    const dev = await startReplDevice({ services, repl: { execBudgetUs: 5e6 } });
+    const repl = new RawRepl(new SimLineLink("sim:runaway", dev.line), {
+      rawChunkDelayMs: 0,
+      stepTimeoutMs: 300,
+    });
+    await expect(repl.exec("import utime\nwhile True:\n    utime.sleep(1)", 300)).rejects.toMatchObject({
+      code: "SERIAL_TIMEOUT",
+    });
+    expect(await repl.eval("print('alive')")).toBe("alive\r\n");
+  });
+
   it("works through node-serialport and the sim binding", async () => {
     const link = await openLink("sim:binding-test");
     try {
