@@ -18,7 +18,9 @@ import type { BoardProfile } from "../firmware-sim/module/boards.js";
 import { boardById } from "../firmware-sim/module/boards.js";
 import type { FactoryFile } from "../firmware-sim/module/factory.js";
 import { provision } from "../firmware-sim/module/factory.js";
-import { boardFlash } from "../firmware-sim/module/flash-map.js";
+import { boardFlash, partitionDevice } from "../firmware-sim/module/flash-map.js";
+import { SecureData } from "../firmware-sim/module/securedata.js";
+import { capacityOf } from "../firmware-sim/module/securedata-layout.js";
 import { LittleFsDriver } from "../firmware-sim/module/fs-driver.js";
 import { Module } from "../firmware-sim/module/module.js";
 import type { RestoreMode } from "../firmware-sim/module/restore-policy.js";
@@ -116,9 +118,33 @@ function measure(
   return { ms: times[Math.floor(times.length / 2)]!, ...last! };
 }
 
+/** SecureData Stores of each size class, round robin: virtual flash time and erases per Store. */
+function secureDataBench(): BenchResult[] {
+  const STORES = 2000;
+  const real = boardById("ec600u");
+  const flash = boardFlash(real);
+  const sd = new SecureData(partitionDevice(flash, real, "securedata"));
+  const t0 = performance.now();
+  for (let k = 0; k < STORES; k++) {
+    const index = (k % 16) + 1;
+    const v = new Uint8Array(capacityOf(index)).fill(k & 0xff);
+    sd.Store(index, v, v.length);
+  }
+  const ms = performance.now() - t0;
+  const st = flash.stats();
+  const bench = "module securedata store (full-capacity round robin)";
+  return [
+    { bench, metric: "host time per Store", value: (ms * 1000) / STORES, unit: "us" },
+    { bench, metric: "virtual flash time per Store", value: st.busyUs / STORES / 1000, unit: "ms" },
+    { bench, metric: "erases per Store", value: st.erases / STORES, unit: "erases" },
+    { bench, metric: "bytes programmed per Store", value: st.bytesProgrammed / STORES, unit: "B" },
+  ];
+}
+
 export const moduleBenches: Bench[] = [
+  { name: "module securedata", run: secureDataBench },
   {
-    name: "module",
+    name: "module boot",
     run(): BenchResult[] {
       const s = states();
       const protectedBytes = s.list.reduce((a, f) => a + f.data.length, 0);
