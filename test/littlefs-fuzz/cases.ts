@@ -2,6 +2,10 @@
  * The damage matrix: which images, which mutations, each with a stable key (image, kind, seed
  * or name) so that a failing input can be reproduced and listed in `knownIssues`.
  */
+import { MemoryBlockDevice } from "../../firmware-sim/flash/block-device.js";
+import { mkdirs, writeFile } from "../../firmware-sim/fs/fs-util.js";
+import { presets, type LfsConfig } from "../../firmware-sim/littlefs/config.js";
+import { LittleFs } from "../../firmware-sim/littlefs/little-fs.js";
 import { loadManifest, readImage, type VectorImage } from "../littlefs/vectors.js";
 import {
   appendCommit,
@@ -31,6 +35,50 @@ export function vectorImages(): FuzzImage[] {
       blockCount: v.params.blockCount,
     };
   });
+}
+
+/**
+ * Images built here with the library (not by the reference tool): small 256-byte blocks, so
+ * files span many CTZ blocks with several skip pointers each, nested directories, attributes,
+ * renames and removes; and a MicroPython-configured 4 KiB image with a split directory.
+ */
+export function builtImages(): FuzzImage[] {
+  const build = (
+    blockSize: number,
+    blockCount: number,
+    cfg: LfsConfig,
+    fill: (fs: LittleFs) => void,
+  ): FuzzImage => {
+    const bd = new MemoryBlockDevice({ readSize: 1, progSize: 1, blockSize, blockCount, eraseValue: 0xff });
+    LittleFs.format(bd, { ...cfg, blockSize, blockCount });
+    const fs = LittleFs.mount(bd, { ...cfg, blockSize, blockCount });
+    fill(fs);
+    fs.unmount();
+    return { name: `built-b${blockSize}`, img: bd.data, g: { blockSize, eraseValue: 0xff }, blockCount };
+  };
+  const pattern = (n: number, seed: number): Uint8Array =>
+    new Uint8Array(n).map((_, i) => (i * 13 + seed) & 0xff);
+  return [
+    build(256, 512, { cacheSize: 64 }, (fs) => {
+      mkdirs(fs, "/a/b/c");
+      mkdirs(fs, "/x/y");
+      writeFile(fs, "/a/b/c/long.bin", pattern(20_000, 1));
+      writeFile(fs, "/a/small.txt", pattern(30, 2));
+      writeFile(fs, "/x/y/mid.bin", pattern(3_000, 3));
+      fs.setAttr("/a/small.txt", 0x74, pattern(8, 4));
+      fs.setAttr("/x", 1, pattern(8, 5));
+      writeFile(fs, "/tmp.bin", pattern(700, 6));
+      fs.rename("/tmp.bin", "/x/moved.bin");
+      writeFile(fs, "/gone.bin", pattern(900, 7));
+      fs.remove("/gone.bin");
+    }),
+    build(4096, 128, presets.micropython, (fs) => {
+      fs.mkdir("/lib");
+      for (let i = 0; i < 60; i++)
+        writeFile(fs, `/lib/m${String(i).padStart(2, "0")}.py`, pattern(40 + i * 37, i));
+      writeFile(fs, "/big.bin", pattern(40_000, 99));
+    }),
+  ];
 }
 
 export interface FuzzCase {

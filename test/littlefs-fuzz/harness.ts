@@ -71,7 +71,7 @@ const MAX_FILE_READ = 2 << 20;
 /** File bytes read per case at most. */
 const MAX_CASE_READ = 4 << 20;
 /** Directory visits per case at most (besides block_count / 2). */
-const MAX_DIRS = 48;
+const MAX_DIRS = 16;
 
 /** Mount read-only and read everything; classify the ending. */
 export function mountAndReadAll(
@@ -90,7 +90,7 @@ export function mountAndReadAll(
     { readSize: 1, progSize: 1, blockSize: g.blockSize, blockCount, eraseValue: g.eraseValue },
     { data: img.subarray(0, blockCount * g.blockSize).slice(), readOnly: true },
   );
-  const dev = new GuardedDevice(mem, Date.now() + (opts.ms ?? 10_000), opts.maxReads ?? 2_000_000);
+  const dev = new GuardedDevice(mem, Date.now() + (opts.ms ?? 20_000), opts.maxReads ?? 2_000_000);
   const note = (e: unknown): void => {
     if (isPowerLoss(e)) throw e;
     if (e instanceof FsError) {

@@ -199,6 +199,17 @@ export function withImageWritable<T>(
   let out: T;
   try {
     out = fn(fs, img.geometry);
+  } catch (e) {
+    // littlefs appends to a metadata block it believes erased; bytes that are not the erase
+    // value there mean the image was written with another one (mklittlefs erases to 0x00)
+    if (e instanceof FlashbakError && e.code === "BD_NOT_ERASED") {
+      const other = img.geometry.eraseValue === 0xff ? "0x00" : "0xff";
+      throw new FlashbakError("IMAGE_ERASE_VALUE", `${path}: ${e.message}`, {
+        hint: `the image's erased bytes are not 0x${img.geometry.eraseValue.toString(16)}; try --erase-value ${other}`,
+        cause: e,
+      });
+    }
+    throw e;
   } finally {
     fs.unmount();
   }
