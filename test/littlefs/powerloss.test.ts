@@ -3,6 +3,7 @@ import { sweep, type CutMode, type Geometry } from "./powerloss-harness.js";
 import {
   dirsScenario,
   filesScenario,
+  interleavedScenario,
   orphansScenario,
   relocationsScenario,
   splitsScenario,
@@ -21,6 +22,9 @@ describe.each(geos)("power lost after every write (%s)", (_g, geo) => {
   });
   it.each(modes)("dirs and renames, %s", (mode) => {
     expect(sweep(dirsScenario, geo, mode)).toBeGreaterThan(10);
+  });
+  it.each(modes)("interleaved writes, %s", (mode) => {
+    expect(sweep(interleavedScenario, geo, mode, { every: soak ? 1 : 2 })).toBeGreaterThan(10);
   });
   it.each(modes)("orphans, %s", (mode) => {
     expect(sweep(orphansScenario, geo, mode)).toBeGreaterThan(10);

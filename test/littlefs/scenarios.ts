@@ -143,8 +143,9 @@ export function relocationsScenario(rounds: number, cfg: Partial<LfsConfig> = {}
     return c === undefined || c.length !== 4 ? 0 : new DataView(c.buffer, c.byteOffset).getUint32(0, true);
   };
   return {
-    name: `relocations (${rounds} rounds, block_cycles ${cfg.blockCycles ?? 1})`,
-    cfg: { ...baseCfg, blockCycles: 1, ...cfg },
+    name: `relocations (${rounds} rounds, block_cycles ${cfg.blockCycles ?? 1}, metadata_max 256)`,
+    // small metadata blocks compact often, so wear relocation and superblock expansion happen
+    cfg: { ...baseCfg, blockCycles: 1, metadataMax: 256, ...cfg },
     run(fs) {
       if (!exists(fs, "/r")) fs.mkdir("/r");
       for (let n = readN(fs); n < rounds; n = readN(fs)) {
@@ -162,6 +163,8 @@ export function relocationsScenario(rounds: number, cfg: Partial<LfsConfig> = {}
     checkEnd(fs) {
       expect(readN(fs)).toBe(rounds);
       expect(eq(content(fs, "/r/c"), counterValue(rounds))).toBe(true);
+      // the superblock expanded: the root no longer lives in {0,1}
+      expect(fs.rootPair().sort()).not.toEqual([0, 1]);
     },
   };
 }
@@ -212,5 +215,32 @@ export const splitsScenario: Scenario = {
   },
   checkEnd(fs) {
     expect(fs.readdir("/s").map((e) => e.name)).toEqual(["done", ...names.slice(0, 15)]);
+  },
+};
+
+const I = [bytes(300, 3000), bytes(301, 2500), bytes(302, 50)];
+
+/** Three files open at once, written in interleaved chunks, closed together. */
+export const interleavedScenario: Scenario = {
+  name: "interleaved writes to three open files",
+  cfg: baseCfg,
+  run(fs) {
+    const paths = ["/i0", "/i1", "/i2"];
+    if (paths.every((p, k) => eq(content(fs, p), I[k]!))) return;
+    const files = paths.map((p) => fs.open(p, { write: true, create: true, truncate: true }));
+    for (let off = 0; off < 3000; off += 100) {
+      files.forEach((f, k) => {
+        const d = I[k]!;
+        if (off < d.length) f.write(d.subarray(off, Math.min(d.length, off + 100)));
+      });
+    }
+    files[1]!.sync();
+    for (const f of files) f.close();
+  },
+  checkAny(fs) {
+    ["/i0", "/i1", "/i2"].forEach((p, k) => expectOneOf(fs, p, [I[k]!]));
+  },
+  checkEnd(fs) {
+    ["/i0", "/i1", "/i2"].forEach((p, k) => expect(eq(content(fs, p), I[k]!)).toBe(true));
   },
 };
