@@ -306,3 +306,43 @@ describe("file system operations", () => {
     expect(exists(fs, "/order/ab")).toBe(true);
   });
 });
+
+describe("open handles follow changes made through other handles", () => {
+  it("ids shift when entries are created or removed before an open file", () => {
+    const { bd, fs } = fresh();
+    writeFile(fs, "/m", bytes(10, 3000));
+    const f = fs.open("/m", { read: true, write: true });
+    writeFile(fs, "/a", bytes(11, 10)); // sorts before "m": its id moves up
+    writeFile(fs, "/b", bytes(12, 10));
+    fs.remove("/a"); // and back down
+    f.seek(0, Whence.End);
+    f.write(bytes(13, 100));
+    f.close();
+    const again = LittleFs.mount(bd, cfg);
+    expect(readFile(again, "/m")).toEqual(new Uint8Array([...bytes(10, 3000), ...bytes(13, 100)]));
+    expect(readFile(again, "/b")).toEqual(bytes(12, 10));
+  });
+
+  it("a file removed while open is not resurrected by its close", () => {
+    const { bd, fs } = fresh();
+    writeFile(fs, "/gone", bytes(14, 100));
+    const f = fs.open("/gone", { write: true });
+    f.write(bytes(15, 50));
+    fs.remove("/gone");
+    f.close();
+    expect(exists(LittleFs.mount(bd, cfg), "/gone")).toBe(false);
+  });
+
+  it("an open inline file survives a compaction of its directory by other writes", () => {
+    const { bd, fs } = fresh({ metadataMax: 512 });
+    const f = fs.open("/keep", { write: true, create: true });
+    f.write(bytes(16, 40));
+    for (let i = 0; i < 40; i++) writeFile(fs, `/n${i}`, bytes(100 + i, 20));
+    f.write(bytes(17, 10));
+    f.close();
+    const again = LittleFs.mount(bd, { ...cfg, metadataMax: 512 });
+    expect(readFile(again, "/keep")).toEqual(new Uint8Array([...bytes(16, 40), ...bytes(17, 10)]));
+    expect(again.readdir("/").length).toBe(41);
+    expect(again.check().ok).toBe(true);
+  });
+});
