@@ -140,7 +140,15 @@ export class Module {
    */
   attach(): void {
     this.vfs.unmountAll();
-    const usr = this.driver.mount(this.usrReq);
+    let usr: FileSystem;
+    try {
+      usr = this.driver.mount(this.usrReq);
+    } catch (e) {
+      if (isPowerLoss(e) || !(e instanceof FsError)) throw e;
+      throw new FsError(e.lfs, `/usr (${this.usrReq.partition}) does not mount: ${e.message}`, {
+        hint: "boot the module first (flashbak sim boot): the device formats a /usr that does not mount",
+      });
+    }
     this.vfs.mount("/usr", usr);
     let bak: FileSystem | undefined;
     try {

@@ -199,6 +199,19 @@ describe("flashbak sim", () => {
     expect(r.stderr).toMatch(msg);
   });
 
+  it("fs on a module whose /usr does not mount says to boot it (which formats /usr)", async () => {
+    const f = await fresh("k.bin");
+    const image = readFileSync(f);
+    image.fill(0, 0x420000, 0x420000 + 8192);
+    writeFileSync(f, image);
+    const ls = await runCli(["sim", "fs", "--flash", f, "ls"]);
+    expect(ls.code).toBe(5);
+    expect(ls.stderr).toMatch(/does not mount[\s\S]*flashbak sim boot/);
+    const boot = await runCli(["sim", "boot", "--flash", f]);
+    expect(boot.stderr).toMatch(/WARNING: \/usr \(customer_fs\) could not be mounted .* REFORMATTED/);
+    expect(boot.stdout).toMatch(/^mount\.\n(- restoring \/usr\/[^\n]+\n)+$/);
+  });
+
   it("create --board makes a bare module whose boot reports restore as not configured", async () => {
     const f = path("bare.bin");
     expect((await runCli(["sim", "create", "--board", "ec600u", "--flash", f])).code).toBe(0);
