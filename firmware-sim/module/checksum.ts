@@ -139,6 +139,8 @@ export class Checksum {
     if (list === null) return false;
     const hits = list.filter((i) => this.matches(i, name));
     if (hits.length === 0) return false;
+    // Nothing to record: skip the rewrite (each one costs flash programs and erases).
+    if (hits.every((i) => i.crc32 === crc)) return true;
     for (const item of hits) item.crc32 = crc;
     this.save(list);
     return true;

@@ -139,3 +139,15 @@ describe.each(matrix)("boot-time restore, documented triggers (%s on %s)", (mode
     expect(() => m.checksum.bak_update("/usr/main.py")).toThrow(/read-only/);
   });
 });
+
+describe("file_crc32.calc writes only when the CRC changed", () => {
+  it("a second calc of an unchanged file programs nothing", () => {
+    const m = littlefsRig().module("faithful");
+    m.boot();
+    writeFile(m.usr, "/main.py", enc("print('v2')\n"));
+    m.fileCrc32.calc("/usr/main.py");
+    const before = m.flash.writeOperations;
+    expect(m.fileCrc32.calc("/usr/main.py")).toMatch(/^0x/);
+    expect(m.flash.writeOperations).toBe(before);
+  });
+});
