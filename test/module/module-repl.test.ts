@@ -49,6 +49,18 @@ describe("module REPL", () => {
     expect(d.reports.at(-1)?.restore.restored).toEqual(["/usr/main.py"]);
   });
 
+  it("an edit over the REPL followed by checksum.update survives the soft reboot", async () => {
+    const d = await start();
+    d.take();
+    await d.send("f = open('/usr/main.py', 'w'); f.write('print(\\'edited\\')'); f.close()\r");
+    await d.send("import checksum; x = checksum.update('/usr/main.py')\r");
+    await d.send("\x04");
+    const out = d.take();
+    expect(out).not.toContain("- restoring");
+    expect(out).toContain("edited");
+    expect(d.reports.at(-1)?.restore.restored).toEqual([]);
+  });
+
   it("SecureData from Python reaches the raw flash store", async () => {
     const d = await start();
     d.take();
