@@ -24,11 +24,12 @@ import { isPowerLoss } from "../errors.js";
 import { FlashError } from "../flash/flash-error.js";
 import type { NorFlash } from "../flash/nor-flash.js";
 import type { UartPeer, UartTx } from "../serial/uart.js";
-import { ESP32, Esp32Registers, macFromSeed } from "./esp32-registers.js";
+import { Esp32Registers, macFromSeed } from "./esp32-registers.js";
 import { WriteSession, WriteSessionError } from "./flash-writer.js";
+import { CommandFailed, F, need, writeFail, type Fail } from "./loader-status.js";
+import { RamUpload } from "./ram-upload.js";
 import {
   decodeCommand,
-  ESP_RAM_BLOCK,
   encodeResponse,
   OHAI,
   Op,
@@ -82,29 +83,6 @@ export const ROM_BANNER =
   "rst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\n" +
   "waiting for download\r\n";
 
-type Fail = { rom: number; stub: number };
-const F = {
-  invalid: { rom: RomError.INVALID_MESSAGE, stub: StubError.INVALID_COMMAND },
-  badLen: { rom: RomError.INVALID_MESSAGE, stub: StubError.BAD_DATA_LEN },
-  checksum: { rom: RomError.BAD_CRC, stub: StubError.BAD_DATA_CHECKSUM },
-  blockSize: { rom: RomError.BAD_PARAM, stub: StubError.BAD_BLOCKSIZE },
-  notFlashing: { rom: RomError.FAILED_TO_ACT, stub: StubError.NOT_IN_FLASH_MODE },
-  flashWrite: { rom: RomError.FLASH_WRITE, stub: StubError.FAILED_SPI_OP },
-  flashRead: { rom: RomError.FLASH_READ, stub: StubError.FAILED_SPI_OP },
-  inflate: { rom: RomError.DEFLATE, stub: StubError.INFLATE_ERROR },
-  adler: { rom: RomError.DEFLATE_ADLER32, stub: StubError.INFLATE_ERROR },
-  tooMuch: { rom: RomError.FLASH_WRITE, stub: StubError.TOO_MUCH_DATA },
-  notEnough: { rom: RomError.FAILED_TO_ACT, stub: StubError.NOT_ENOUGH_DATA },
-  ramSize: { rom: RomError.BAD_RAM_SIZE, stub: StubError.BAD_DATA_LEN },
-  ramAddr: { rom: RomError.BAD_RAM_ADDRESS, stub: StubError.BAD_DATA_LEN },
-} satisfies Record<string, Fail>;
-
-class CommandFailed extends Error {
-  constructor(readonly fail: Fail) {
-    super("loader command failed");
-  }
-}
-
 export class DownloadMode implements UartPeer {
   readonly flash: NorFlash;
   readonly registers: Esp32Registers;
@@ -116,8 +94,7 @@ export class DownloadMode implements UartPeer {
   private rts = false;
   private spiAttached = false;
   private session: WriteSession | undefined;
-  private mem:
-    { addr: number; size: number; blockSize: number; nextSeq: number; received: number } | undefined;
+  private mem: RamUpload | undefined;
   private reader: ReadFlashStream | undefined;
   /** A flash error from the stub's write-after-ACK, reported on the next data/end command. */
   private deferred: Fail | undefined;
@@ -279,11 +256,12 @@ export class DownloadMode implements UartPeer {
         this.flashEnd(op, d);
         return;
       case Op.MEM_BEGIN:
-        this.memBegin(d);
+        this.mem = RamUpload.begin(d);
         this.ok(op);
         return;
       case Op.MEM_DATA:
-        this.memData(d, chk);
+        if (this.mem === undefined) throw new CommandFailed(F.notFlashing);
+        this.mem.accept(d, chk);
         this.ok(op);
         return;
       case Op.MEM_END:
@@ -425,31 +403,6 @@ export class DownloadMode implements UartPeer {
 
   // ---- RAM upload (the stub) ----------------------------------------------------------------
 
-  private memBegin(d: Uint8Array): void {
-    const size = need(d, 0);
-    const blocks = need(d, 1);
-    const blockSize = need(d, 2);
-    const addr = need(d, 3);
-    if (blockSize > ESP_RAM_BLOCK || blocks * blockSize < size) throw new CommandFailed(F.ramSize);
-    const inRam = ESP32.ramRanges.some((r) => addr >= r.start && addr + size <= r.end);
-    if (!inRam) throw new CommandFailed(F.ramAddr);
-    this.mem = { addr, size, blockSize, nextSeq: 0, received: 0 };
-  }
-
-  private memData(d: Uint8Array, chk: number): void {
-    const m = this.mem;
-    if (m === undefined) throw new CommandFailed(F.notFlashing);
-    const len = need(d, 0);
-    const seq = need(d, 1);
-    const block = d.subarray(16);
-    if (len !== block.length || len > m.blockSize) throw new CommandFailed(F.badLen);
-    if (checksum(block) !== (chk & 0xff)) throw new CommandFailed(F.checksum);
-    if (seq !== m.nextSeq) throw new CommandFailed(F.badLen);
-    if (m.received + len > m.size) throw new CommandFailed(F.ramSize);
-    m.nextSeq++;
-    m.received += len;
-  }
-
   private memEnd(d: Uint8Array): void {
     const noExec = need(d, 0);
     const entry = need(d, 1);
@@ -519,25 +472,6 @@ export class DownloadMode implements UartPeer {
     if (amount <= 0) return;
     if (bytesPerUs === undefined) this.flash.clock.advance(amount);
     else if (bytesPerUs > 0) this.flash.clock.advance(amount / bytesPerUs);
-  }
-}
-
-function need(d: Uint8Array, i: number): number {
-  const v = wordAt(d, i);
-  if (v === undefined) throw new CommandFailed(F.badLen);
-  return v;
-}
-
-function writeFail(e: WriteSessionError): Fail {
-  switch (e.kind) {
-    case "adler32":
-      return F.adler;
-    case "inflate":
-      return F.inflate;
-    case "too-much-data":
-      return F.tooMuch;
-    case "range":
-      return F.flashWrite;
   }
 }
 

@@ -5,8 +5,7 @@
  */
 import type { CommandModule } from "yargs";
 import { UsageError } from "../../firmware-sim/errors.js";
-import { bootCheck, type BootReport } from "../flasher/boot-check.js";
-import { serialBootCheck } from "../flasher/serial-boot-check.js";
+import { bootCheck, serialBootCheck, type BootReport } from "../flasher/boot-check.js";
 import { flashModule, type FlashResult } from "../flasher/flash-job.js";
 import { binaryInput, packageInput, parseSize, type FlashInput } from "../flasher/flash-input.js";
 import { planFlash } from "../flasher/flash-plan.js";

@@ -23,7 +23,7 @@ import {
   type ProvisionSource,
   type Provisioner,
 } from "../station/provisioning.js";
-import { openRecordStore } from "../station/sqlite-store.js";
+import { JsonlRecordStore, openRecordStore } from "../station/record-stores.js";
 import { runStation } from "../station/station.js";
 import { StationView } from "../station/station-view.js";
 import {
@@ -32,7 +32,6 @@ import {
   type StationSummary,
   type UnitRecordStore,
 } from "../station/unit-record.js";
-import { JsonlRecordStore } from "../station/jsonl-store.js";
 
 interface Args {
   package?: string;

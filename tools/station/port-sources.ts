@@ -4,8 +4,11 @@
  * every USB serial port present) through the serial layer.
  */
 import { UsageError } from "../../firmware-sim/errors.js";
+import { realTime } from "../flasher/host-time.js";
+import { openLink } from "../serial/open-link.js";
+import { listPorts } from "../serial/port-list.js";
 import { parseSimPorts, SimPortSource } from "./sim-ports.js";
-import type { PortSource } from "./station.js";
+import type { OpenPort, PortSource } from "./station.js";
 
 export interface ResolvedPorts {
   source: PortSource;
@@ -37,11 +40,28 @@ export async function resolvePorts(
     await Promise.all(simNames.map((n) => sim.plug(n).ready));
     return { source: sim, ports: simNames, sim };
   }
-  const { serialPortSource } = await import("./serial-port-source.js");
   const source = serialPortSource();
   return {
     source,
     ports: spec === "auto" ? undefined : spec.split(",").map((s) => s.trim()),
     sim: undefined,
+  };
+}
+
+/**
+ * Real serial ports: `list()` finds the USB serial ports present through the serial layer's
+ * discovery (node-serialport, or sysfs where udevadm is missing; only ports with a USB vendor
+ * id, so built-in UARTs are left out of "auto"), `open()` opens one through the serial layer
+ * with wall-clock time.
+ */
+export function serialPortSource(): PortSource {
+  return {
+    async list(): Promise<string[]> {
+      const ports = await listPorts();
+      return ports.filter((p) => p.vendorId !== undefined && p.kind !== "sim").map((p) => p.path);
+    },
+    async open(name: string): Promise<OpenPort> {
+      return { link: await openLink(name, 115200), time: realTime };
+    },
   };
 }

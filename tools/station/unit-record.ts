@@ -1,8 +1,8 @@
 /**
  * One flashed unit as the station records it (schema in SPEC.md "Station unit records"), and
- * the store interface the records go through. Two stores implement it: SQLite (sqlite-store.ts,
- * `--db FILE.sqlite`) and JSON lines (jsonl-store.ts, `--db FILE.jsonl`), both durable after
- * every record so a crash of the station PC loses nothing already reported as done.
+ * the store interface the records go through. Two stores implement it (record-stores.ts):
+ * SQLite (`--db FILE.sqlite`) and JSON lines (`--db FILE.jsonl`), both durable after every
+ * record so a crash of the station PC loses nothing already reported as done.
  */
 
 export type UnitResult = "pass" | "fail";

@@ -7,11 +7,10 @@ import { boardById, partitionByName } from "../../../firmware-sim/module/boards.
 import { SecureData } from "../../../firmware-sim/module/securedata.js";
 import { planFlash, type FlashRegion } from "../../../tools/flasher/flash-plan.js";
 import { DownloadModeProvisioner } from "../../../tools/station/download-mode-provisioner.js";
-import { JsonlRecordStore } from "../../../tools/station/jsonl-store.js";
 import { CsvProvisionSource, TemplateProvisionSource } from "../../../tools/station/provisioning.js";
 import { ReplProvisioner } from "../../../tools/station/repl-provisioner.js";
 import { SimPortSource } from "../../../tools/station/sim-ports.js";
-import { SqliteRecordStore } from "../../../tools/station/sqlite-store.js";
+import { JsonlRecordStore, SqliteRecordStore } from "../../../tools/station/record-stores.js";
 import { runStation, type StationOptions } from "../../../tools/station/station.js";
 import { recordsToCsv, summarize } from "../../../tools/station/unit-record.js";
 import { noise } from "../../download/harness.js";

@@ -1,9 +1,12 @@
 /**
- * Unit records in an SQLite database file (node-sqlite3-wasm: SQLite compiled to WebAssembly,
+ * Where unit records are kept, durable after every record.
+ *
+ * SQLite: a database file (node-sqlite3-wasm: SQLite compiled to WebAssembly,
  * shipped in the npm package, no native build, reading and writing the file directly). Each
  * record is one INSERT in autocommit mode, so it is on disk, journalled, before `append`
  * returns; other tools (sqlite3, DB browsers) can read the table `units` (SPEC.md).
  */
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
 import sqlite from "node-sqlite3-wasm";
 import type { UnitRecord, UnitRecordStore } from "./unit-record.js";
 
@@ -88,8 +91,43 @@ export class SqliteRecordStore implements UnitRecordStore {
 /** Pick the store by file name: `.jsonl` = JSON lines, anything else = SQLite. */
 export async function openRecordStore(path: string): Promise<UnitRecordStore> {
   if (path.endsWith(".jsonl")) {
-    const { JsonlRecordStore } = await import("./jsonl-store.js");
     return new JsonlRecordStore(path);
   }
   return new SqliteRecordStore(path);
+}
+
+/**
+ * Unit records as JSON lines, appended and fsynced one by one: a crash of the station PC
+ * leaves every finished record intact and at most one torn last line, which `all()` skips.
+ */
+export class JsonlRecordStore implements UnitRecordStore {
+  private fd: number | undefined;
+
+  constructor(readonly path: string) {}
+
+  async append(record: UnitRecord): Promise<void> {
+    this.fd ??= openSync(this.path, "a");
+    writeSync(this.fd, JSON.stringify(record) + "\n");
+    fsyncSync(this.fd);
+  }
+
+  async all(): Promise<UnitRecord[]> {
+    if (!existsSync(this.path)) return [];
+    const out: UnitRecord[] = [];
+    for (const line of readFileSync(this.path, "utf8").split("\n")) {
+      if (line.trim() === "") continue;
+      try {
+        out.push(JSON.parse(line) as UnitRecord);
+      } catch {
+        // A line torn by a crash mid-append: the unit was never reported as recorded.
+        continue;
+      }
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
 }
