@@ -1,6 +1,7 @@
 /**
  * Power lost after every flash write operation, in turn, during a protected-file edit plus its
- * CRC update, during the boot-time restore itself, and during a FOTA apply. After the cut the
+ * CRC update, during the boot-time restore itself, during the copy of a deleted checksum.json,
+ * and during a FOTA apply. After the cut the
  * module powers on and boots again; the oracle then checks every protected file.
  *
  * Each sweep runs with a clean cut after the operation and with the operation torn (a random
@@ -12,7 +13,8 @@
  * littlefs none of the edit or restore cut points loses a file, because littlefs commits a file
  * only when it is closed, so even the device's truncate-then-copy is all-or-nothing (a newly
  * created file can be left empty, which counts as damaged and is restored again). The device's
- * loss is in the FOTA clean-up order, asserted below.
+ * losses, asserted below: a cut while it copies a missing checksum.json leaves an EMPTY working
+ * copy that disables restore for good, and its FOTA clean-up order strands /usr/.updater.
  */
 import { describe, expect, it } from "vitest";
 import type { FlashSnapshot } from "../../firmware-sim/flash/nor-flash.js";
@@ -88,6 +90,33 @@ describe.each(matrix)("power loss at every write operation (%s, cut %s it)", (mo
     const r = sweep(start, mode, (m) => void m.boot(), judgeFiles(factoryOr({})), when);
     expect(r.total).toBeGreaterThan(3);
     expect(r.failures).toEqual([]);
+  });
+
+  it("during the copy of a deleted checksum.json: hardened recovers, faithful loses restore for good", () => {
+    const start = powerOn(snap, mode);
+    start.boot();
+    start.usr.remove("/checksum.json");
+    writeFile(start.usr, "/main.py", enc("damaged"));
+    const r = sweep(
+      start.flash.snapshot(),
+      mode,
+      (m) => void m.boot(),
+      (m) => {
+        const again = m.softReboot();
+        if (again.restore.error !== undefined) return `restore fails: ${again.restore.error}`;
+        return judgeFiles(factoryOr({}))(m);
+      },
+      when,
+    );
+    expect(r.total).toBeGreaterThan(3);
+    if (mode === "hardened") expect(r.failures).toEqual([]);
+    else {
+      // The device creates /usr/checksum.json before copying into it: a cut in between leaves
+      // it empty, every later boot stops at "syntax error in JSON", and nothing is ever
+      // restored again (the damaged main.py stays damaged).
+      expect(r.failures.length).toBeGreaterThan(0);
+      expect(new Set(r.failures.map((f) => f.why))).toEqual(new Set(["restore fails: syntax error in JSON"]));
+    }
   });
 
   it("during a FOTA apply: the next boot finishes it, with the new CRC recorded", () => {
