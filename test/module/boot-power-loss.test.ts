@@ -1,8 +1,8 @@
 /**
  * Power lost after every flash write operation, in turn, during a protected-file edit plus its
  * CRC update, during the boot-time restore itself, during the copy of a deleted checksum.json,
- * and during a FOTA apply. After the cut the
- * module powers on and boots again; the oracle then checks every protected file.
+ * and during a FOTA apply. After the cut the module powers on and boots again; the oracle then
+ * checks every protected file.
  *
  * Each sweep runs with a clean cut after the operation and with the operation torn (a random
  * prefix of a program lands; an erase leaves random bytes).
