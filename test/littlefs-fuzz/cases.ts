@@ -14,6 +14,7 @@ import {
   le32,
   locate,
   locatePair,
+  rng,
   type CraftTag,
   type Geometry,
 } from "./craft.js";
@@ -270,5 +271,72 @@ export function craftedCases(
       { type: 0x001, id: 1, data: new TextEncoder().encode("ghost") },
     ]),
   );
+  return out;
+}
+
+/** Every metadata pair on the tail list from {0,1}, as the pristine image has it. */
+export function mdirPairs(img: Uint8Array, g: Geometry, blockCount: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let pair: [number, number] = [0, 1];
+  for (let i = 0; i < blockCount / 2; i++) {
+    const { m } = locatePair(img, g, pair);
+    out.push([m.pair[0], m.pair[1]]);
+    if (m.tail[0] === 0xffffffff || m.tail[1] === 0xffffffff) break;
+    pair = [m.tail[0], m.tail[1]];
+  }
+  return out;
+}
+
+/** Tag types a random commit draws from (every on-disk type of reference 1.5). */
+const RANDOM_TYPES = [
+  0x001, 0x002, 0x0ff, 0x200, 0x201, 0x202, 0x300, 0x374, 0x401, 0x4ff, 0x600, 0x601, 0x7ff,
+];
+
+/**
+ * One CRC-valid commit of 1..5 random tags appended to a random metadata pair: random types,
+ * ids around the pair's entry count, and payloads whose pointers are drawn from valid blocks,
+ * blocks beyond the disk, null, and the pair itself.
+ */
+export function randomCommitCases(im: FuzzImage, seeds: number): FuzzCase[] {
+  const out: FuzzCase[] = [];
+  const n = im.blockCount;
+  for (let s = 1; s <= seeds; s++) {
+    out.push({
+      key: `${im.name} random-commit ${s}`,
+      g: im.g,
+      build: () => {
+        const r = rng(s * 7919 + 17);
+        const pairs = mdirPairs(im.img, im.g, n);
+        const pair = pairs[Math.floor(r() * pairs.length)]!;
+        const { end, m } = locatePair(im.img, im.g, pair);
+        const block = (): number => {
+          const k = r();
+          if (k < 0.4) return Math.floor(r() * n);
+          if (k < 0.6) return n + Math.floor(r() * 16);
+          if (k < 0.7) return 0xffffffff;
+          if (k < 0.85) return pair[Math.floor(r() * 2)]!;
+          return Math.floor(r() * 0x100000000);
+        };
+        const tags: CraftTag[] = [];
+        const count = 1 + Math.floor(r() * 5);
+        for (let t = 0; t < count; t++) {
+          let type = RANDOM_TYPES[Math.floor(r() * RANDOM_TYPES.length)]!;
+          if (type === 0x300) type = 0x300 + Math.floor(r() * 256);
+          const id = type >= 0x600 || r() < 0.1 ? 0x3ff : Math.floor(r() * (m.count + 3));
+          let data: Uint8Array;
+          if (type === 0x200 || type === 0x600 || type === 0x601) data = pairData(block(), block());
+          else if (type === 0x202)
+            data = new Uint8Array([...le32(block()), ...le32(Math.floor(r() * 2 ** 32))]);
+          else if (type === 0x7ff) {
+            const tag = r() < 0.5 ? 0x4ff00000 | (Math.floor(r() * 0x3ff) << 10) : Math.floor(r() * 2 ** 32);
+            data = new Uint8Array([...le32(tag >>> 0), ...pairData(block(), block())]);
+          } else if (type === 0x401 || type === 0x4ff) data = new Uint8Array(0);
+          else data = new Uint8Array(Math.floor(r() * 40)).map(() => Math.floor(r() * 256));
+          tags.push({ type, id, data });
+        }
+        return appendCommit(im.img, im.g, end, tags);
+      },
+    });
+  }
   return out;
 }

@@ -1,12 +1,14 @@
 /**
  * Corrupt-image hardening of the littlefs library, part 2: truncated images, and hand-crafted
  * commits with correct CRCs (looping tails, pointers beyond the disk, absurd file sizes,
- * impossible superblocks, bad global state), mounted read-only and read in full under a
+ * impossible superblocks, bad global state) and random CRC-valid commits, mounted read-only and read in full under a
  * deadline. Every case must end in success or FsErrors: no hang, no raw exception, no write.
+ *
+ * FLASHBAK_SOAK=1 runs 300 random commits per image instead of 10.
  */
 import { describe, expect, it } from "vitest";
-import { builtImages, craftedCases, truncationCases, vectorImages } from "./cases.js";
-import { failures, knownIssues, runCase } from "./suite.js";
+import { builtImages, craftedCases, randomCommitCases, truncationCases, vectorImages } from "./cases.js";
+import { LIMIT, SOAK, failures, knownIssues, runCase } from "./suite.js";
 
 const images = [...vectorImages(), ...builtImages()];
 
@@ -42,4 +44,16 @@ describe("crafted commits with correct CRCs", () => {
     expect(outcomes.length).toBeGreaterThan(100);
     expect(noticed / outcomes.length).toBeGreaterThan(0.5);
   });
+});
+
+describe("random CRC-valid commits", () => {
+  const seeds = SOAK ? 300 : 10;
+  const picks = images.filter((i) => /^(basic-v21|basic-b512|many|sbexpand|history|built)/.test(i.name));
+  it.each(picks.map((i) => [i.name, i] as const))(
+    `%s: ${seeds} seeds`,
+    (_n, im) => {
+      expect(failures(randomCommitCases(im, seeds))).toEqual([]);
+    },
+    LIMIT,
+  );
 });
