@@ -56,6 +56,67 @@ while b'\n' not in got:
 sys.stdout.write(got.decode())
 `;
 
+/**
+ * mpremote's raw-REPL exchange, written independently of our TypeScript client (termios only,
+ * no pyserial): enter with \r\x03 then \r\x01, raw-paste with the window and \x01 credits,
+ * the \x04 end handshake, then stdout \x04 stderr \x04.
+ */
+const RAW_PASTE_CLIENT = String.raw`
+import os, sys, tty, time, select, struct
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+tty.setraw(fd)
+buf = b''
+def read_until(pat, secs=10):
+    global buf
+    end = time.time() + secs
+    while pat not in buf:
+        if time.time() > end:
+            os.write(fd, b'\x03')
+            sys.exit('timeout waiting for %r, have %r' % (pat, buf[-80:]))
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            buf += os.read(fd, 4096)
+    i = buf.index(pat) + len(pat)
+    out, buf = buf[:i], buf[i:]
+    return out
+def read_n(n):
+    global buf
+    while len(buf) < n:
+        select.select([fd], [], [], 5)
+        buf += os.read(fd, 4096)
+    out, buf = buf[:n], buf[n:]
+    return out
+os.write(fd, b'\r\x03')
+time.sleep(0.3)
+os.write(fd, b'\r\x01')
+read_until(b'raw REPL; CTRL-B to exit\r\n>')
+code = sys.argv[2].encode()
+os.write(fd, b'\x05A\x01')
+assert read_n(2) == b'R\x01', 'no raw-paste'
+window = struct.unpack('<H', read_n(2))[0]
+remain = window
+i = 0
+while i < len(code):
+    while remain == 0 or select.select([fd], [], [], 0)[0]:
+        c = read_n(1)
+        if c == b'\x01':
+            remain += window
+        elif c == b'\x04':
+            os.write(fd, b'\x04')
+            sys.exit('device aborted')
+    n = min(remain, len(code) - i)
+    os.write(fd, code[i:i + n])
+    remain -= n
+    i += n
+os.write(fd, b'\x04')
+read_until(b'\x04')
+out = read_until(b'\x04')[:-1]
+err = read_until(b'\x04')[:-1]
+read_until(b'>')
+os.write(fd, b'\r\x02')
+sys.stdout.write('window=%d out=%r err=%r' % (window, out, err))
+`;
+
 async function client(path: string, steps: [string, string, number][]): Promise<string> {
   const r = await run(PYTHON, ["-c", CLIENT, path, JSON.stringify(steps)], { timeout: 30000 });
   return r.stdout;
@@ -96,6 +157,13 @@ describe("serve on a pseudo-terminal", () => {
     ]);
     expect(out).toContain("KeyboardInterrupt");
     expect(out).toContain('File "/usr/main.py", line 4');
+  });
+
+  it("an independent mpremote-style raw-paste client (python, termios) executes 3 KiB of code", async () => {
+    handle = await servePty((io) => Promise.resolve(memoryServeTarget(io, 921600)), {});
+    const code = `s = '${"q".repeat(3000)}'\nprint(len(s), 'ok')`;
+    const r = await run(PYTHON, ["-c", RAW_PASTE_CLIENT, handle.path, code], { timeout: 30000 });
+    expect(r.stdout).toBe("window=128 out=b'3000 ok\\r\\n' err=b''");
   });
 
   it("node-serialport opens the pseudo-terminal and the raw-REPL client works through it", async () => {

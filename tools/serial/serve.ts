@@ -53,7 +53,11 @@ export async function servePty(
         if (target === undefined) return;
         // Inside the module the bytes are handed to the REPL's poll; outside they arrive normally.
         if (depth > 0) for (const b of target.line.faults.apply("rx", d)) collected.push(b);
-        else target.line.hostWrite(d);
+        else {
+          // Bytes held back while the module was busy go first: the line must keep its order.
+          flushCollected(target);
+          target.line.hostWrite(d);
+        }
       },
       onControl: (client, line) => {
         const target = built.target;
@@ -62,6 +66,13 @@ export async function servePty(
     },
     opts,
   );
+  const flushCollected = (target: ServeTarget): void => {
+    while (collected.length > 0) {
+      const late = new Uint8Array(collected);
+      collected = [];
+      target.line.hostWrite(late);
+    }
+  };
   const pollInside = (): void => {
     depth++;
     try {
@@ -96,12 +107,8 @@ export async function servePty(
   t.line.onHostData((d) => pty.write(d));
   const timer = setInterval(() => {
     try {
+      flushCollected(t);
       pty.poll();
-      if (collected.length > 0) {
-        const late = new Uint8Array(collected);
-        collected = [];
-        t.line.hostWrite(late);
-      }
     } catch (e) {
       // The module's own fault handler restarts it; a power cut must not kill the server.
       if (!isPowerLoss(e)) throw e;
