@@ -225,37 +225,41 @@ async function writeRun(
   });
   const bs = client.writeBlockSize;
   const base = result.writtenBytes;
-  for (let b = 0; b < blocks; b++) {
-    checkAbort(opts.signal, client.link.name);
-    let block = wire.subarray(b * bs, (b + 1) * bs);
-    if (!compressed && block.length < bs) {
-      // Plain writes pad the last block with 0xFF, as esptool does.
-      const padded = new Uint8Array(bs).fill(0xff);
-      padded.set(block);
-      block = padded;
+  try {
+    for (let b = 0; b < blocks; b++) {
+      checkAbort(opts.signal, client.link.name);
+      let block = wire.subarray(b * bs, (b + 1) * bs);
+      if (!compressed && block.length < bs) {
+        // Plain writes pad the last block with 0xFF, as esptool does.
+        const padded = new Uint8Array(bs).fill(0xff);
+        padded.set(block);
+        block = padded;
+      }
+      await client.flashBlock(b, block, compressed);
+      result.sentBytes += block.length;
+      result.writtenBytes = base + Math.round(((b + 1) / blocks) * run.data.length);
+      progress("write");
     }
-    await client.flashBlock(b, block, compressed);
-    result.sentBytes += block.length;
-    result.writtenBytes = base + Math.round(((b + 1) / blocks) * run.data.length);
-    progress("write");
-  }
-  result.writtenBytes = base + run.data.length;
-  progress("verify");
-  for (const seg of run.segments) {
-    const got = await client.md5(seg.offset, seg.data.length);
-    if (got !== seg.md5) {
-      // Nothing of this run counts as written: the next attempt re-checks and rewrites it.
-      result.writtenBytes = base;
-      throw new FlasherError(
-        "ESP_VERIFY_FAILED",
-        `${client.link.name}: ${seg.region} at 0x${seg.offset.toString(16)} reads back MD5 ${got}, expected ${seg.md5}`,
-        {
-          hint: "the flash did not take the data (worn or failing flash, or a bad line); run the flash again, and replace the module if it repeats",
-          details: { offset: seg.offset, expected: seg.md5, actual: got },
-        },
-      );
+    result.writtenBytes = base + run.data.length;
+    progress("verify");
+    for (const seg of run.segments) {
+      const got = await client.md5(seg.offset, seg.data.length);
+      if (got !== seg.md5) {
+        throw new FlasherError(
+          "ESP_VERIFY_FAILED",
+          `${client.link.name}: ${seg.region} at 0x${seg.offset.toString(16)} reads back MD5 ${got}, expected ${seg.md5}`,
+          {
+            hint: "the flash did not take the data (worn or failing flash, or a bad line); run the flash again, and replace the module if it repeats",
+            details: { offset: seg.offset, expected: seg.md5, actual: got },
+          },
+        );
+      }
     }
-    result.segmentsWritten++;
+    result.segmentsWritten += run.segments.length;
+  } catch (e) {
+    // Nothing of this run counts as written: the next attempt re-checks it segment by segment.
+    result.writtenBytes = base;
+    throw e;
   }
   return compressed;
 }
