@@ -6,7 +6,8 @@
  */
 import { ERR } from "./bd-cache.js";
 import { ctzTraverse } from "./ctz.js";
-import { fileRead, newFileState } from "./file.js";
+import { newFileState } from "./file.js";
+import { fileRead } from "./file-io.js";
 import type { LittleFs } from "./little-fs.js";
 import { dirFetch, dirGet, dirGetInfo, type EntryInfo } from "./mdir-fetch.js";
 import { makeCycleDetector } from "./orphans.js";

@@ -27,17 +27,8 @@ import {
   lfsStat,
   newDirState,
 } from "./dir-ops.js";
-import {
-  fileClose,
-  fileOpen,
-  fileRead,
-  fileSeek,
-  fileSize,
-  fileSync,
-  fileTruncate,
-  fileWrite,
-  newFileState,
-} from "./file.js";
+import { fileClose, fileOpen, fileSync, newFileState } from "./file.js";
+import { fileRead, fileSeek, fileSize, fileTruncate, fileWrite } from "./file-io.js";
 import { fsSize, fsTraverse } from "./fs-traverse.js";
 import type { EntryInfo } from "./mdir-fetch.js";
 import {
