@@ -31,6 +31,8 @@ export interface ExecOutput {
 }
 
 const RAW_BANNER = enc("raw REPL; CTRL-B to exit\r\n>");
+/** How the friendly REPL's banner ends: seeing it in the middle of an exec means a restart. */
+const FRIENDLY_BANNER_END = enc('Type "help()" for more information.\r\n>>> ');
 
 function enc(s: string): Uint8Array {
   return new TextEncoder().encode(s);
@@ -100,8 +102,17 @@ export class RawRepl {
     this.rx = next;
   }
 
-  /** Read until `pattern`; returns the bytes before it and consumes the pattern. */
-  private async readUntil(pattern: Uint8Array, timeoutMs: number, what: string): Promise<Uint8Array> {
+  /**
+   * Read until `pattern`; returns the bytes before it and consumes the pattern. With
+   * `watchReset`, the friendly banner showing up first means the module restarted (power cut,
+   * watchdog, `machine.reset()`): fail at once instead of waiting out the deadline.
+   */
+  private async readUntil(
+    pattern: Uint8Array,
+    timeoutMs: number,
+    what: string,
+    watchReset = false,
+  ): Promise<Uint8Array> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = indexOf(this.rx, pattern);
@@ -109,6 +120,16 @@ export class RawRepl {
         const before = this.rx.slice(0, i);
         this.rx = this.rx.slice(i + pattern.length);
         return before;
+      }
+      if (watchReset && indexOf(this.rx, FRIENDLY_BANNER_END) >= 0) {
+        this.forgetState();
+        throw new FlashbakError(
+          "DEVICE_RESET",
+          `${this.link.name}: the module restarted while waiting for ${what}`,
+          {
+            hint: "power was lost or the module reset; the command's effect is unknown: check and retry",
+          },
+        );
       }
       await this.fill(deadline, what);
     }
@@ -193,7 +214,7 @@ export class RawRepl {
     if (this.o.rawPaste && this.pasteWindow !== 0) viaPaste = await this.tryRawPaste(bytes);
     if (!viaPaste) await this.rawWrite(bytes);
     try {
-      const stdout = await this.readUntil(enc("\x04"), timeoutMs, "program output");
+      const stdout = await this.readUntil(enc("\x04"), timeoutMs, "program output", true);
       const stderr = await this.readUntil(enc("\x04"), this.o.stepTimeoutMs, "error output");
       await this.readUntil(enc(">"), this.o.stepTimeoutMs, "raw REPL prompt");
       return { stdout, stderr: new TextDecoder().decode(stderr) };
@@ -269,7 +290,7 @@ export class RawRepl {
     }
     await this.link.write(enc("\x04"));
     // The device acknowledges the end of data with \x04; flow-control bytes may precede it.
-    await this.readUntil(enc("\x04"), this.o.stepTimeoutMs, "raw-paste end handshake");
+    await this.readUntil(enc("\x04"), this.o.stepTimeoutMs, "raw-paste end handshake", true);
   }
 
   private async rawWrite(bytes: Uint8Array): Promise<void> {

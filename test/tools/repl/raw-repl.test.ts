@@ -77,6 +77,16 @@ describe("RawRepl against the simulator", () => {
     expect(await repl.eval("print('alive')")).toBe("alive\r\n");
   });
 
+  it("a module that restarts during an exec fails fast with DEVICE_RESET, and the next exec works", async () => {
+    const repl = new RawRepl(await simLink(), { rawChunkDelayMs: 0 });
+    const t0 = Date.now();
+    await expect(repl.exec("import machine\nmachine.reset()", 20000)).rejects.toMatchObject({
+      code: "DEVICE_RESET",
+    });
+    expect(Date.now() - t0).toBeLessThan(10000);
+    expect(await repl.eval("print('again')")).toBe("again\r\n");
+  });
+
   it("works through node-serialport and the sim binding", async () => {
     const link = await openLink("sim:binding-test");
     try {
