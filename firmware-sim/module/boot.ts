@@ -120,3 +120,15 @@ export function runBootScripts(ctx: BootContext): { restore: RestoreResult; fota
     ctx.warn(`app FOTA did not finish (${fota.error}); it is retried at the next boot`);
   return { restore, fota };
 }
+
+/** Why a boot was not clean (restored, unrestorable, reformatted, restore failed), or none. */
+export function bootProblems(report: BootReport): string[] {
+  const r = report.restore;
+  const out: string[] = [];
+  if (report.formatted.length > 0) out.push(`reformatted ${report.formatted.join(", ")}`);
+  if (r.error !== undefined) out.push(`restore failed: ${r.error}`);
+  if (r.restored.length > 0) out.push(`restored ${r.restored.join(", ")}`);
+  const lost = [...r.backupMissing, ...r.backupCorrupt];
+  if (lost.length > 0) out.push(`could not restore ${lost.join(", ")}`);
+  return out;
+}

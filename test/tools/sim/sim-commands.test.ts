@@ -69,6 +69,16 @@ describe("flashbak sim", () => {
     expect(r.stderr).toMatch(/--reflash/);
   });
 
+  it("--expect-intact exits 1 when the boot had to repair something, 0 when it did not", async () => {
+    const f = await fresh("intact.bin");
+    expect((await runCli(["sim", "boot", "--flash", f, "--expect-intact"])).code).toBe(0);
+    await runCli(["sim", "fs", "--flash", f, "rm", "/usr/main.py"]);
+    const r = await runCli(["sim", "boot", "--flash", f, "--expect-intact"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/boot was not intact: restored \/usr\/main.py/);
+    expect((await runCli(["sim", "boot", "--flash", f, "--expect-intact", "--json"])).code).toBe(0);
+  });
+
   it("a file damaged on flash is restored at the next boot", async () => {
     const f = await fresh("b.bin");
     const c = await runCli(["sim", "fs", "--flash", f, "corrupt", "/usr/main.py"]);

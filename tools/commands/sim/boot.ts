@@ -5,7 +5,9 @@
  */
 import type { CommandModule } from "yargs";
 import type { RestoreMode } from "../../../firmware-sim/module/restore-policy.js";
-import { eprintln, printJson, println } from "../../io.js";
+import { bootProblems } from "../../../firmware-sim/module/boot.js";
+import { ExitCode } from "../../exit-codes.js";
+import { eprintln, printJson, println, setExitCode } from "../../io.js";
 import {
   boardOption,
   cutAfterOption,
@@ -19,6 +21,7 @@ interface Args {
   board?: string;
   restore?: RestoreMode;
   "cut-after"?: number;
+  "expect-intact"?: boolean;
   json?: boolean;
 }
 
@@ -31,7 +34,17 @@ const bootCommand: CommandModule<object, Args> = {
       .option("board", boardOption)
       .option("restore", restoreOption)
       .option("cut-after", cutAfterOption)
+      .option("expect-intact", {
+        type: "boolean",
+        describe:
+          "Exit 1 unless the boot found everything intact: nothing restored or unrestorable, no " +
+          "partition reformatted, no restore error (for scripts and CI)",
+      })
       .example("$0 sim boot --flash dev.bin", "the boot log as the device prints it")
+      .example(
+        "$0 sim boot --flash dev.bin --expect-intact",
+        "fail (exit 1) if the boot had to repair anything",
+      )
       .example("$0 sim boot --flash dev.bin --restore hardened --json", "the boot report, hardened restore")
       .example("$0 sim boot --flash dev.bin --cut-after 5", "lose power during the restore; exit status 3"),
   handler: (argv) => {
@@ -42,6 +55,8 @@ const bootCommand: CommandModule<object, Args> = {
       cutAfter: argv["cut-after"],
     });
     const report = s.mutate((m) => m.boot());
+    const problems = bootProblems(report);
+    if (argv["expect-intact"] && problems.length > 0) setExitCode(ExitCode.CHECK_FAILED);
     if (argv.json) {
       printJson(report);
       return;
@@ -54,6 +69,8 @@ const bootCommand: CommandModule<object, Args> = {
         `${r.restored.length} restored, ${r.backupMissing.length + r.backupCorrupt.length} not restorable` +
         (report.fota.applied.length > 0 ? `; FOTA applied ${report.fota.applied.length} file(s)` : ""),
     );
+    if (argv["expect-intact"] && problems.length > 0)
+      eprintln(`flashbak: boot was not intact: ${problems.join("; ")}`);
   },
 };
 
