@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { readFile, writeFile } from "../../firmware-sim/fs/fs-util.js";
 import { partitionDevice } from "../../firmware-sim/module/flash-map.js";
 import { MemoryFsDriver } from "../../firmware-sim/module/fs-driver.js";
-import { board } from "./helpers.js";
+import { boardById } from "../../firmware-sim/module/boards.js";
+import { provision } from "../../firmware-sim/module/factory.js";
+import { boardFlash } from "../../firmware-sim/module/flash-map.js";
+import { LittleFsDriver } from "../../firmware-sim/module/fs-driver.js";
+import { Module } from "../../firmware-sim/module/module.js";
+import { board, sampleFiles } from "./helpers.js";
 import type { RestoreMode } from "../../firmware-sim/module/restore-policy.js";
 import { dec, enc, littlefsRig, memoryRig, writableBak } from "./helpers.js";
 
@@ -149,5 +154,21 @@ describe("file_crc32.calc writes only when the CRC changed", () => {
     const before = m.flash.writeOperations;
     expect(m.fileCrc32.calc("/usr/main.py")).toMatch(/^0x/);
     expect(m.flash.writeOperations).toBe(before);
+  });
+});
+
+describe.each(["ec600u", "ec600s"])("every board profile boots and restores on littlefs (%s)", (id) => {
+  it("provision, damage, boot: the damaged file comes back and SecureData works", () => {
+    const b = boardById(id);
+    const flash = boardFlash(b);
+    const driver = new LittleFsDriver();
+    provision(flash, b, driver, { files: sampleFiles(), firmware: { board: id, restoreMode: "hardened" } });
+    const m = new Module({ board: b, flash, fsDriver: driver });
+    expect(m.restoreMode).toBe("hardened");
+    m.boot();
+    m.usr.remove("/lib/util.py");
+    expect(m.softReboot().restore.restored).toEqual(["/usr/lib/util.py"]);
+    expect(m.secureData.Store(15, enc("k".repeat(1000)), 1000)).toBe(0);
+    expect(m.softReboot().secureData).toEqual({ state: "ok", records: 1 });
   });
 });
