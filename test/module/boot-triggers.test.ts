@@ -1,15 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { readFile, writeFile } from "../../firmware-sim/fs/fs-util.js";
-import { partitionDevice } from "../../firmware-sim/module/flash-map.js";
-import { MemoryFsDriver } from "../../firmware-sim/module/fs-driver.js";
 import { boardById } from "../../firmware-sim/module/boards.js";
 import { provision } from "../../firmware-sim/module/factory.js";
-import { boardFlash } from "../../firmware-sim/module/flash-map.js";
-import { LittleFsDriver } from "../../firmware-sim/module/fs-driver.js";
+import { boardFlash, partitionDevice } from "../../firmware-sim/module/flash-map.js";
+import { LittleFsDriver, MemoryFsDriver } from "../../firmware-sim/module/fs-driver.js";
 import { Module } from "../../firmware-sim/module/module.js";
-import { board, sampleFiles } from "./helpers.js";
 import type { RestoreMode } from "../../firmware-sim/module/restore-policy.js";
-import { dec, enc, littlefsRig, memoryRig, writableBak } from "./helpers.js";
+import { board, dec, enc, littlefsRig, memoryRig, sampleFiles, writableBak } from "./helpers.js";
 
 const modes: RestoreMode[] = ["faithful", "hardened"];
 
