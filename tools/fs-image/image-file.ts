@@ -8,9 +8,9 @@
  * rename (tools/merge/files.ts), so an error half-way leaves the original intact.
  */
 import { statSync } from "node:fs";
-import { FlashbakError, FsError } from "../../firmware-sim/errors.js";
+import { FlashbakError, FsError, UsageError } from "../../firmware-sim/errors.js";
 import { MemoryBlockDevice } from "../../firmware-sim/flash/block-device.js";
-import { DISK_VERSION_2_1, type LfsConfig } from "../../firmware-sim/littlefs/config.js";
+import { DISK_VERSION_2_1, resolveConfig, type LfsConfig } from "../../firmware-sim/littlefs/config.js";
 import { LittleFs } from "../../firmware-sim/littlefs/little-fs.js";
 import { readInput, writeFileAtomic } from "../merge/files.js";
 import { detectBlockSize, detectEraseValue } from "./detect.js";
@@ -147,6 +147,14 @@ export function openImageBytes(
 function mountFailure(e: unknown, g: ImageGeometry): unknown {
   if (!(e instanceof FsError)) return e;
   const how = g.blockSizeDetected ? "detected" : "given";
+  if (e.lfs === "INVAL") {
+    // the superblock asks for something this mount cannot give: a newer version, another
+    // block size, larger limits (exit 5: incompatible data, not bad usage)
+    return new FlashbakError("IMAGE_INCOMPATIBLE", `${g.path}: cannot mount: ${e.message}`, {
+      hint: "the image was made for another littlefs configuration or version, or is damaged",
+      details: { ...e.details, blockSize: g.blockSize, deviceBlocks: g.deviceBlocks },
+    });
+  }
   return new FsError(e.lfs, `${g.path}: cannot mount: ${e.message}`, {
     hint:
       e.lfs === "CORRUPT"
@@ -157,6 +165,14 @@ function mountFailure(e: unknown, g: ImageGeometry): unknown {
 }
 
 export function mountOpen(img: OpenImage, readOnly: boolean): LittleFs {
+  // a configuration littlefs refuses is the user's to fix (exit 2), so check it before mounting;
+  // whatever the mount itself refuses then comes from the image
+  try {
+    resolveConfig(img.cfg, img.bd.geometry);
+  } catch (e) {
+    if (e instanceof FsError) throw new UsageError(e.message, "check the geometry and configuration options");
+    throw e;
+  }
   try {
     return LittleFs.mount(img.bd, img.cfg, { readOnly });
   } catch (e) {
