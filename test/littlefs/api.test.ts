@@ -346,3 +346,35 @@ describe("open handles follow changes made through other handles", () => {
     expect(again.check().ok).toBe(true);
   });
 });
+
+describe("images move between configurations", () => {
+  const presets: Array<[string, LfsConfig]> = [
+    ["esp-idf", { readSize: 128, progSize: 128, cacheSize: 512, lookaheadSize: 128, blockCycles: 512 }],
+    ["micropython", { readSize: 32, progSize: 32, cacheSize: 128, lookaheadSize: 32, blockCycles: 100 }],
+    ["mklittlefs", { readSize: 64, progSize: 64, cacheSize: 64, lookaheadSize: 64, blockCycles: 16 }],
+    ["reference", cfg],
+  ];
+  const pairs = presets.flatMap(([a, ca]) =>
+    presets.filter(([b]) => b !== a).map(([b, cb]) => [a, b, ca, cb] as const),
+  );
+  it.each(pairs)("written as %s, read and extended as %s", (_a, _b, ca, cb) => {
+    const bd = new MemoryBlockDevice(geo);
+    LittleFs.format(bd, ca);
+    const w = LittleFs.mount(bd, ca);
+    w.mkdir("/d");
+    // 200 bytes is inline under esp-idf (cache 512) but larger than the other caches
+    writeFile(w, "/d/inline", bytes(20, 200));
+    writeFile(w, "/d/big", bytes(21, 9000));
+    const r = LittleFs.mount(bd, cb);
+    expect(readFile(r, "/d/inline")).toEqual(bytes(20, 200));
+    expect(readFile(r, "/d/big")).toEqual(bytes(21, 9000));
+    const f = r.open("/d/inline", { write: true, append: true });
+    f.write(bytes(22, 10));
+    f.close();
+    writeFile(r, "/d/new", bytes(23, 100));
+    const back = LittleFs.mount(bd, ca);
+    expect(readFile(back, "/d/inline")).toEqual(new Uint8Array([...bytes(20, 200), ...bytes(22, 10)]));
+    expect(readFile(back, "/d/new")).toEqual(bytes(23, 100));
+    expect(back.check().ok).toBe(true);
+  });
+});
