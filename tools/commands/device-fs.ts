@@ -6,7 +6,7 @@ import { UsageError } from "../../firmware-sim/errors.js";
 import { io, printJson, println } from "../io.js";
 import { Progress } from "../progress.js";
 import { DeviceFs } from "../repl/device-fs.js";
-import { withRawRepl } from "../repl/session.js";
+import { withRawRepl } from "../repl/raw-repl.js";
 import { syncDir } from "../repl/sync.js";
 
 const ACTIONS = ["ls", "cat", "get", "put", "rm", "mkdir", "sync"] as const;

@@ -4,7 +4,7 @@ import type { CommandModule } from "yargs";
 import { UsageError } from "../../firmware-sim/errors.js";
 import { printJson, println } from "../io.js";
 import { secureDataRead, secureDataStore } from "../repl/securedata.js";
-import { withRawRepl } from "../repl/session.js";
+import { withRawRepl } from "../repl/raw-repl.js";
 
 interface Args {
   action: "store" | "read";

@@ -4,7 +4,7 @@ import type { CommandModule } from "yargs";
 import { FlashbakError, UsageError } from "../../firmware-sim/errors.js";
 import { ExitCode } from "../exit-codes.js";
 import { io, printJson, setExitCode } from "../io.js";
-import { withRawRepl } from "../repl/session.js";
+import { withRawRepl } from "../repl/raw-repl.js";
 
 interface Args {
   port: string;

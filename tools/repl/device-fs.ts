@@ -8,9 +8,19 @@
  * CRC updated afterwards, or the next boot's backup restore would revert it.
  */
 import { deflateRawSync } from "node:zlib";
+import CRC32 from "crc-32";
 import { FlashbakError, fsError } from "../../firmware-sim/errors.js";
-import { deviceCrc32 } from "./device-crc.js";
 import type { RawRepl } from "./raw-repl.js";
+
+/**
+ * The CRC that QuecPython's `file_crc32.calc` returns (reference 1.3): CRC-32 (reflected,
+ * 0xEDB88320) with the register seeded so that it equals `zlib.crc32(data, 0xFFFFFFFF)`,
+ * formatted as Python's `hex()` (lowercase, no padding), or null for an empty file.
+ */
+export function deviceCrc32(data: Uint8Array): string | null {
+  if (data.length === 0) return null;
+  return "0x" + (CRC32.buf(data, 0xffffffff) >>> 0).toString(16);
+}
 
 export interface DeviceCaps {
   /** How the device inflates raw deflate: via `zlib`/`uzlib.decompress`, `deflate.DeflateIO`, or not at all. */

@@ -10,6 +10,7 @@
  */
 import { FlashbakError } from "../../firmware-sim/errors.js";
 import { SerialTimeout, type SerialLink } from "../serial/link.js";
+import { isSimPort, openLink } from "../serial/open-link.js";
 
 export interface RawReplOptions {
   /** Deadline in ms for each protocol step (prompt, OK, handshake). Default 3000. */
@@ -306,5 +307,35 @@ export class RawRepl {
         `${this.link.name}: unexpected bytes before OK: ${JSON.stringify(new TextDecoder().decode(before))}`,
       );
     }
+  }
+}
+
+/**
+ * One command's conversation with a module's REPL: open the port, enter the raw REPL, run the
+ * work, leave the raw REPL (so a person's terminal finds the friendly prompt) and close the
+ * port, whatever happened.
+ */
+export interface SessionOptions {
+  /** Port path, "sim" or "sim:<name>". */
+  port: string;
+  /** Bits/s; the QuecPython REPL port runs at 115200 (USB CDC ports ignore it). */
+  baud?: number;
+  /** Soft-reboot first (re-runs boot and backup restore, and skips main.py). Default false. */
+  softReset?: boolean;
+  repl?: RawReplOptions;
+}
+
+export async function withRawRepl<T>(opts: SessionOptions, work: (repl: RawRepl) => Promise<T>): Promise<T> {
+  const link = await openLink(opts.port, opts.baud ?? 115200);
+  try {
+    // The simulator needs no pauses between raw-REPL chunks: it has no UART FIFO to overrun.
+    const repl = new RawRepl(link, { rawChunkDelayMs: isSimPort(opts.port) ? 0 : 10, ...opts.repl });
+    await repl.enter();
+    if (opts.softReset) await repl.softReset();
+    const result = await work(repl);
+    await repl.exit();
+    return result;
+  } finally {
+    await link.close();
   }
 }

@@ -4,8 +4,7 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { deviceCrc32 } from "./device-crc.js";
-import type { DeviceFs, PutOptions, PutResult } from "./device-fs.js";
+import { deviceCrc32, type DeviceFs, type PutOptions, type PutResult } from "./device-fs.js";
 
 export interface SyncReport {
   sent: PutResult[];

@@ -8,8 +8,7 @@ import {
   startReplDevice,
   type ReplDevice,
 } from "../../../firmware-sim/runtime/repl-device.js";
-import { deviceCrc32 } from "../../../tools/repl/device-crc.js";
-import { DeviceFs } from "../../../tools/repl/device-fs.js";
+import { DeviceFs, deviceCrc32 } from "../../../tools/repl/device-fs.js";
 import { RawRepl } from "../../../tools/repl/raw-repl.js";
 import { syncDir } from "../../../tools/repl/sync.js";
 import { SimLineLink } from "../../../tools/serial/memory-link.js";

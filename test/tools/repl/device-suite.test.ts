@@ -4,8 +4,7 @@
  * module. On a real module it only touches /usr/fbtest-* and removes what it made.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deviceCrc32 } from "../../../tools/repl/device-crc.js";
-import { DeviceFs } from "../../../tools/repl/device-fs.js";
+import { DeviceFs, deviceCrc32 } from "../../../tools/repl/device-fs.js";
 import { RawRepl } from "../../../tools/repl/raw-repl.js";
 import type { SerialLink } from "../../../tools/serial/link.js";
 import { isSimPort, openLink, resetSimDevices } from "../../../tools/serial/open-link.js";
