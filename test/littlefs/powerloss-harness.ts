@@ -133,3 +133,76 @@ export function sweep(
   }
   return losses;
 }
+
+/** After a cut: mount, check, finish the scenario, check again, no orphans. */
+function recoverAndCheck(sc: Scenario, g: Geometry, snap: FlashSnapshot, where: string): void {
+  const after = flashFrom(g, snap);
+  let fs: LittleFs;
+  try {
+    fs = LittleFs.mount(device(after, g), sc.cfg);
+  } catch (e) {
+    throw new Error(`${where}: mount failed: ${String(e)}`, { cause: e });
+  }
+  try {
+    sc.checkAny(fs);
+    fullCheck(fs, where);
+    sc.run(fs);
+    sc.checkEnd(fs);
+    fs.mkconsistent();
+    fullCheck(fs, `${where}, after completing`);
+    expect(checkFs(fs).orphans, `${where}: orphans left after writing`).toBe(0);
+  } catch (e) {
+    throw new Error(`${where}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+/** Run `sc` on `snap` with a cut at write k; returns the dead flash's snapshot. */
+function cutAt(sc: Scenario, g: Geometry, snap: FlashSnapshot, k: number, mode: CutMode): FlashSnapshot {
+  const f = flashFrom(g, snap, plan(k, mode, k));
+  try {
+    sc.run(LittleFs.mount(device(f, g), sc.cfg));
+  } catch (e) {
+    if (!isPowerLoss(e))
+      throw new Error(`${sc.name} cut at write ${k} (${mode}): ${String(e)}`, { cause: e });
+    return f.snapshot();
+  }
+  throw new Error(`${sc.name}: the cut at write ${k} never happened`);
+}
+
+/**
+ * Two nested power losses (littlefs's -P2): a first cut at write k1, then a second one at every
+ * k2-th write of the recovery run, which includes the repairs (orphans, pending moves). Returns
+ * the number of second cuts simulated.
+ */
+export function sweepNested(
+  sc: Scenario,
+  g: Geometry,
+  mode: CutMode,
+  firstEvery: number,
+  secondEvery: number,
+): number {
+  const base = flashFrom(g, undefined);
+  LittleFs.format(device(base, g), sc.cfg);
+  const start = base.snapshot();
+  const clean = flashFrom(g, start);
+  sc.run(LittleFs.mount(device(clean, g), sc.cfg));
+  const total = clean.writeOperations;
+  let losses = 0;
+  for (let k1 = 1; k1 <= total; k1 += firstEvery) {
+    const snap1 = cutAt(sc, g, start, k1, mode);
+    const again = flashFrom(g, snap1);
+    sc.run(LittleFs.mount(device(again, g), sc.cfg));
+    const total2 = again.writeOperations;
+    for (let k2 = 1; k2 <= total2; k2 += secondEvery) {
+      const snap2 = cutAt(sc, g, snap1, k2, mode);
+      recoverAndCheck(
+        sc,
+        g,
+        snap2,
+        `${sc.name} after cuts at writes ${k1}/${total} then ${k2}/${total2} (${mode})`,
+      );
+      losses += 1;
+    }
+  }
+  return losses;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sweep, type CutMode, type Geometry } from "./powerloss-harness.js";
+import { sweep, sweepNested, type CutMode, type Geometry } from "./powerloss-harness.js";
 import {
   dirsScenario,
   filesScenario,
@@ -36,5 +36,17 @@ describe.each(geos)("power lost after every write (%s)", (_g, geo) => {
     expect(sweep(relocationsScenario(soak ? 40 : 12), geo, mode, { every: soak ? 1 : 2 })).toBeGreaterThan(
       10,
     );
+  });
+});
+
+describe("two nested power losses: the repairs themselves are interrupted", () => {
+  const geo: Geometry = { blocks: 24, eraseValue: 0xff };
+  const cases = [
+    ["dirs and renames", dirsScenario],
+    ["orphans", orphansScenario],
+    ["relocations", relocationsScenario(6)],
+  ] as const;
+  it.each(cases)("%s", (_n, sc) => {
+    expect(sweepNested(sc, geo, "after", soak ? 1 : 5, soak ? 1 : 3)).toBeGreaterThan(10);
   });
 });
