@@ -131,6 +131,9 @@ export function mountAndReadAll(
       });
       for (const e of list) {
         out.entries += 1;
+        // a damaged name ("" or with '/') would alias its parent or another path: the library
+        // reported it, which is all it can do; walking it would only revisit other entries
+        if (e.name === "" || e.name.includes("/")) continue;
         const p = joinPath(dir, e.name);
         attempt(() => void fs.stat(p));
         attempt(() => void fs.getAttr(p, 0x74));

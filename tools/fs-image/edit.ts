@@ -7,6 +7,7 @@ import { mkdirs, removeRecursive, tryStat } from "../../firmware-sim/fs/fs-util.
 import { basename, joinPath, splitPath } from "../../firmware-sim/fs/path.js";
 import type { LittleFs } from "../../firmware-sim/littlefs/little-fs.js";
 import { checkNames } from "./host-tree.js";
+import { readdirGuarded } from "./guarded-readdir.js";
 
 /** Remove a file, an empty directory, or (recursive) a whole tree. Returns what was removed. */
 export function removeInImage(
@@ -23,7 +24,7 @@ export function removeInImage(
   const counts = { files: 0, dirs: 0 };
   if (st.type === "dir" && recursive) {
     const count = (p: string): void => {
-      for (const e of fs.readdir(p)) {
+      for (const e of readdirGuarded(fs, p)) {
         if (e.type === "dir") {
           counts.dirs += 1;
           count(joinPath(p, e.name));

@@ -12,6 +12,7 @@ import { attrCounts } from "./attrs.js";
 import { formatDiskVersion } from "./geometry.js";
 import { DirBudget } from "./transfer.js";
 import type { ImageGeometry } from "./image-file.js";
+import { readdirGuarded } from "./guarded-readdir.js";
 
 export interface ListEntry {
   /** Absolute path inside the image. */
@@ -68,7 +69,7 @@ export function listImage(fs: LittleFs, path: string, o: ListOptions = {}): List
   const visit = (dir: string): void => {
     budget.visit(dir);
     const counts = o.long ? attrCounts(fs, dir) : undefined;
-    for (const e of fs.readdir(dir)) {
+    for (const e of readdirGuarded(fs, dir)) {
       const p = joinPath(dir, e.name);
       out.push(entry(p, e.name, e.type, e.size, counts?.get(e.name)));
       if (e.type === "dir" && o.recursive) visit(p);

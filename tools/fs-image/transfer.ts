@@ -28,6 +28,7 @@ import {
   walkHostDir,
   writeHostFile,
 } from "./host-tree.js";
+import { readdirGuarded } from "./guarded-readdir.js";
 
 export interface CopyReport {
   files: number;
@@ -163,7 +164,7 @@ export function getToHost(fs: LittleFs, path: string, dir: string, imageName: st
     const hostDir = hostPathUnder(dir, parts);
     makeHostDir(hostDir);
     report.dirs += 1;
-    for (const e of fs.readdir(src)) {
+    for (const e of readdirGuarded(fs, src)) {
       const name = safeHostName(e.name, imageName);
       const p = joinPath(src, e.name);
       if (e.type === "dir") visit(p, [...parts, name]);
