@@ -190,7 +190,13 @@ const flashCommand: CommandModule<object, Args> = {
     println(
       `Verified ${result.segmentsWritten} written segment(s) by MD5${result.reconnects ? `, after ${result.reconnects} reconnect(s)` : ""}`,
     );
-    println(result.reset ? "Reset into the firmware" : "Left in download mode (--no-reset)");
+    println(
+      result.reset
+        ? "Reset into the firmware"
+        : argv.reset
+          ? "Still in download mode: the reset lines do not reach the module; reset or power-cycle it by hand"
+          : "Left in download mode (--no-reset)",
+    );
     if (boot !== undefined) println(`Boot: ${boot.summary}`);
   },
 };

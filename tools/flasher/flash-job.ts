@@ -85,7 +85,10 @@ export interface FlashResult {
   reconnects: number;
   durationMs: number;
   baud: number;
-  /** True when the module was reset into its firmware at the end. */
+  /**
+   * True when the module was reset into its firmware at the end (with --before no-reset:
+   * confirmed by the loader no longer answering).
+   */
   reset: boolean;
 }
 
@@ -200,6 +203,13 @@ export async function flashModule(
     await client.flushInput();
     await client.hardReset();
     result.reset = true;
+    if (!(opts.resetBefore ?? true)) {
+      // The reset lines may not reach the module (a pseudo-terminal, a fixture without
+      // auto-reset): if the loader still answers, say so instead of claiming a reset.
+      await time.sleep(100);
+      await client.flushInput();
+      if (await client.sync()) result.reset = false;
+    }
   }
   result.durationMs = time.now() - started;
   return result;

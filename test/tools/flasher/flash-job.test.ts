@@ -97,6 +97,17 @@ describe("flashModule", () => {
     ).rejects.toMatchObject({ code: "ESP_NO_SYNC", hint: expect.stringContaining("right port") });
   });
 
+  it("says so when the reset lines do not reach the module (a pseudo-terminal)", async () => {
+    const u = simUnit({ flashSize: MiB });
+    u.loader.signalsChanged = () => undefined;
+    const r = await flashModule(u.link, planFlash(regions(), { flashSize: MiB }), {
+      ...fast,
+      time: u.timeline,
+    });
+    expect(r.reset).toBe(false);
+    expect(u.loader.active).toBe(true);
+  });
+
   it("resets into download mode with DTR/RTS when the module runs its firmware", async () => {
     const u = simUnit({ flashSize: MiB, download: false });
     const rs = regions();
