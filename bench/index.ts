@@ -3,6 +3,7 @@ import type { Bench } from "./report.js";
 import { flashBenches } from "./flash.js";
 import { flashSerialBenches } from "./flash-serial.js";
 import { fsCliBenches } from "./fs-cli.js";
+import { littlefsBenches } from "./littlefs.js";
 import { mergeBenches } from "./merge.js";
 import { moduleBenches } from "./module.js";
 import { serialBenches } from "./serial.js";
@@ -11,6 +12,7 @@ export const benches: Bench[] = [
   ...flashBenches,
   ...flashSerialBenches,
   ...fsCliBenches,
+  ...littlefsBenches,
   ...mergeBenches,
   ...moduleBenches,
   ...serialBenches,
