@@ -39,6 +39,7 @@ interface Args {
   board?: string;
   continuous: boolean;
   "max-units": number;
+  before: "reset" | "no-reset";
   db?: string;
   csv?: string;
   template?: string[];
@@ -109,6 +110,12 @@ const stationCommand: CommandModule<object, Args> = {
       })
       .option("baud", { type: "number", default: 921600, describe: "Baud rate after connecting, per port" })
       .option("retries", { type: "number", default: 2, describe: "Reconnect-and-continue attempts per unit" })
+      .option("before", {
+        choices: ["reset", "no-reset"] as const,
+        default: "reset" as const,
+        describe:
+          "reset: enter download mode with the DTR/RTS sequence; no-reset: the fixture puts modules in download mode itself",
+      })
       .option("export", {
         type: "string",
         describe: "After the run (or alone with --db), write every record to FILE.csv or FILE.json",
@@ -172,7 +179,12 @@ const stationCommand: CommandModule<object, Args> = {
             ports: ports.ports,
             continuous: argv.continuous,
             maxUnits: argv["max-units"],
-            job: { baud: argv.baud, reconnects: argv.retries, requiredFlashSize: input.flashSize },
+            job: {
+              baud: argv.baud,
+              reconnects: argv.retries,
+              requiredFlashSize: input.flashSize,
+              resetBefore: argv.before === "reset",
+            },
             provisioner,
             provisionSource,
             store,
