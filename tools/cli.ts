@@ -10,6 +10,7 @@ import yargs from "yargs";
 import { commands } from "./commands/index.js";
 import { ExitCode, mapError } from "./exit-codes.js";
 import { eprintln, io, printJson, takeExitCode } from "./io.js";
+import { installFlashFileSimPorts } from "./sim/sim-port.js";
 
 /** The package version, from the nearest package.json above this module (source or dist). */
 function packageVersion(): string {
@@ -23,6 +24,7 @@ function packageVersion(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  installFlashFileSimPorts();
   const json = argv.includes("--json");
   let usageFailure: string | undefined;
   takeExitCode();

@@ -8,21 +8,29 @@
  */
 import { SerialPortStream } from "@serialport/stream";
 import { SerialPort } from "serialport";
-import { startReplDevice, type ReplDevice } from "../../firmware-sim/runtime/repl-device.js";
+import { startReplDevice } from "../../firmware-sim/runtime/repl-device.js";
+import type { SimLine } from "../../firmware-sim/serial/sim-line.js";
 import { SimBinding } from "../../firmware-sim/serial/sim-binding.js";
 import type { SerialLink } from "./link.js";
 import { StreamLink } from "./stream-link.js";
 
+/** What a simulated port needs from the module behind it: its serial line. */
+export interface SimModule {
+  line: SimLine;
+}
+
 /** Builds the simulated module for a "sim[:name]" port; `name` is what follows "sim:" ("" for plain "sim"). */
-export type SimModuleFactory = (name: string, baud: number) => Promise<ReplDevice>;
+export type SimModuleFactory = (name: string, baud: number) => Promise<SimModule>;
 
 /**
  * Default: an in-memory module. A program sent to its REPL is parked after 10 virtual minutes,
  * so a runaway loop leaves the CLI's deadlines working instead of holding the process.
  */
-let factory: SimModuleFactory = (_name, baud) => startReplDevice({ baud, repl: { execBudgetUs: 600e6 } });
+export const memorySimModule: SimModuleFactory = (_name, baud) =>
+  startReplDevice({ baud, repl: { execBudgetUs: 600e6 } });
+let factory: SimModuleFactory = memorySimModule;
 const binding = new SimBinding();
-const devices = new Map<string, ReplDevice>();
+const devices = new Map<string, SimModule>();
 
 export function setSimModuleFactory(f: SimModuleFactory): void {
   factory = f;
@@ -34,7 +42,7 @@ export function simBinding(): SimBinding {
 }
 
 /** The in-process device behind a sim path, if it was started. */
-export function simDevice(path: string): ReplDevice | undefined {
+export function simDevice(path: string): SimModule | undefined {
   return devices.get(path === "sim" ? "sim:" : path);
 }
 

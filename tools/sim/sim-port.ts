@@ -1,0 +1,43 @@
+/**
+ * `--port sim:<flash file>`: the host tools (`exec`, `repl`, `device fs`, `device securedata`,
+ * `flash`) reach the full flash-backed module in-process, booted from a flash file made by
+ * `flashbak sim create`; the file is saved when the command ends. `--port sim` and
+ * `sim:<name>` (no such file) stay in-memory modules.
+ */
+import { existsSync } from "node:fs";
+import { VirtualClock } from "../../firmware-sim/clock.js";
+import { LittleFsDriver } from "../../firmware-sim/module/fs-driver.js";
+import { ModuleDevice } from "../../firmware-sim/module/module-device.js";
+import { exampleIdentity } from "../../firmware-sim/runtime/services.js";
+import { memorySimModule, setSimModuleFactory } from "../serial/open-link.js";
+import { loadFlashFile, saveFlashFile } from "./flash-file.js";
+
+/** True when "sim:<name>" names a flash file rather than an in-memory module. */
+export function namesFlashFile(name: string): boolean {
+  return name.endsWith(".bin") || (name.includes("/") && existsSync(name));
+}
+
+export async function flashFileModule(path: string, baud: number): Promise<ModuleDevice> {
+  const loaded = loadFlashFile(path);
+  const dev = new ModuleDevice({
+    board: loaded.board,
+    flash: loaded.flash,
+    fsDriver: new LittleFsDriver(),
+    clock: new VirtualClock(),
+    baud,
+    identity: exampleIdentity(),
+    // A runaway program is parked after 10 virtual minutes so the CLI's deadlines keep working.
+    repl: { execBudgetUs: 600e6 },
+    onFlashChanged: (f) => saveFlashFile(path, f),
+  });
+  // One-shot commands end with process exit: keep what the command wrote.
+  process.once("exit", () => saveFlashFile(path, dev.flash));
+  await dev.powerOn();
+  return dev;
+}
+
+export function installFlashFileSimPorts(): void {
+  setSimModuleFactory((name, baud) =>
+    namesFlashFile(name) ? flashFileModule(name, baud) : memorySimModule(name, baud),
+  );
+}
