@@ -311,15 +311,26 @@ export class EspClient {
   /** JEDEC ID of the flash through the SPI user-command registers (RDID). */
   async flashId(): Promise<number> {
     const base = ESP32.spiBase;
-    // SPI_USR: command phase + MISO phase; SPI_USR2: 8-bit command RDID; MISO length 24 bits.
-    await this.writeReg(base + 0x1c, ((1 << 31) | (1 << 28)) >>> 0);
-    await this.writeReg(base + 0x24, (7 << 28) | 0x9f);
-    await this.writeReg(base + 0x2c, 23);
-    await this.writeReg(base + 0x80, 0);
-    await this.writeReg(base + 0x00, 1 << 18);
-    for (let i = 0; i < 10; i++) if (((await this.readReg(base)) & (1 << 18)) === 0) break;
-    const w0 = await this.readReg(base + 0x80);
-    return ((w0 & 0xff) << 16) | (((w0 >> 8) & 0xff) << 8) | ((w0 >> 16) & 0xff);
+    const USR = base + 0x1c;
+    const USR2 = base + 0x24;
+    // The ROM's own flash routines use SPI_USR/SPI_USR2 too: put them back afterwards.
+    const oldUsr = await this.readReg(USR);
+    const oldUsr2 = await this.readReg(USR2);
+    try {
+      // Command phase + MISO phase; an 8-bit RDID command; no MOSI data; 24 bits to read.
+      await this.writeReg(USR, ((1 << 31) | (1 << 28)) >>> 0);
+      await this.writeReg(USR2, (7 << 28) | 0x9f);
+      await this.writeReg(base + 0x28, 0);
+      await this.writeReg(base + 0x2c, 23);
+      await this.writeReg(base + 0x80, 0);
+      await this.writeReg(base + 0x00, 1 << 18);
+      for (let i = 0; i < 10; i++) if (((await this.readReg(base)) & (1 << 18)) === 0) break;
+      const w0 = await this.readReg(base + 0x80);
+      return ((w0 & 0xff) << 16) | (((w0 >> 8) & 0xff) << 8) | ((w0 >> 16) & 0xff);
+    } finally {
+      await this.writeReg(USR, oldUsr);
+      await this.writeReg(USR2, oldUsr2);
+    }
   }
 
   // ---- stub and link setup -----------------------------------------------------------------
