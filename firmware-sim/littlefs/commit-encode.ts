@@ -27,6 +27,9 @@ export function commitProg(lfs: Lfs, c: Commit, data: Uint8Array, off: number, s
 }
 
 const tagOut = new Uint8Array(4);
+const one = new Uint8Array(1);
+const ccrc = new Uint8Array(8);
+const fcrcBody = new Uint8Array(8);
 const copyBuf = new Uint8Array(1024);
 
 /** lfs_dir_commitattr: append one tag and its payload (from memory or copied from disk). */
@@ -68,8 +71,6 @@ export function commitCrc(lfs: Lfs, c: Commit): number {
   const end = alignUp(Math.min(c.off + 20, bs), prog);
   let off1 = 0;
   let crc1 = 0;
-  const one = new Uint8Array(1);
-  const ccrc = new Uint8Array(8);
   while (c.off < end) {
     let noff = Math.min(end - (c.off + 4), 0x3fe) + (c.off + 4);
     if (noff < end) noff = Math.min(noff, end - 20);
@@ -82,7 +83,7 @@ export function commitCrc(lfs: Lfs, c: Commit): number {
         let fcrc = bdCrc(lfs, null, lfs.rcache, prog, c.block, noff, prog, 0xffffffff);
         if (fcrc < 0 && fcrc !== ERR.CORRUPT) return fcrc;
         if (fcrc < 0) fcrc = 0xffffffff;
-        const body = new Uint8Array(8);
+        const body = fcrcBody;
         writeLe32(body, 0, prog);
         writeLe32(body, 4, fcrc);
         err = commitAttr(lfs, c, mktag(TYPE_FCRC, 0x3ff, 8), body);

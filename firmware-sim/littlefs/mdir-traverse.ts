@@ -35,27 +35,29 @@ export interface TraverseCb {
   isFilter?: boolean;
 }
 
-/** lfs_dir_traverse_filter: drop `box.tag` if a later tag supersedes it; track id shifts. */
-function makeFilter(box: { tag: number }): TraverseCb {
-  const f: TraverseCb = (tag) => {
-    const mask = tag & mktag(0x100, 0, 0) ? mktag(0x7ff, 0x3ff, 0) : mktag(0x700, 0x3ff, 0);
-    if (
-      (mask & tag) >>> 0 === (mask & box.tag) >>> 0 ||
-      tagIsDelete(box.tag) ||
-      (mktag(0x7ff, 0x3ff, 0) & tag) >>> 0 ===
-        (mktag(TYPE_DELETE, 0, 0) | (mktag(0, 0x3ff, 0) & box.tag)) >>> 0
-    ) {
-      box.tag = mktag(FROM_NOOP, 0, 0);
-      return 1;
-    }
-    if (tagType1(tag) === TYPE_SPLICE && tagId(tag) <= tagId(box.tag)) {
-      box.tag = tagAddId(box.tag, tagSplice(tag));
-    }
-    return 0;
-  };
-  f.isFilter = true;
-  return f;
-}
+/**
+ * lfs_dir_traverse_filter: drop `filterBox.tag` if a later tag supersedes it; track id shifts.
+ * One box serves every level: a filter scan never starts another one (its tmask is 0), and a
+ * scan's result is taken before the tag it judged is processed.
+ */
+const filterBox = { tag: 0 };
+const filter: TraverseCb = (tag) => {
+  const box = filterBox;
+  const mask = tag & mktag(0x100, 0, 0) ? mktag(0x7ff, 0x3ff, 0) : mktag(0x700, 0x3ff, 0);
+  if (
+    (mask & tag) >>> 0 === (mask & box.tag) >>> 0 ||
+    tagIsDelete(box.tag) ||
+    (mktag(0x7ff, 0x3ff, 0) & tag) >>> 0 === (mktag(TYPE_DELETE, 0, 0) | (mktag(0, 0x3ff, 0) & box.tag)) >>> 0
+  ) {
+    box.tag = mktag(FROM_NOOP, 0, 0);
+    return 1;
+  }
+  if (tagType1(tag) === TYPE_SPLICE && tagId(tag) <= tagId(box.tag)) {
+    box.tag = tagAddId(box.tag, tagSplice(tag));
+  }
+  return 0;
+};
+filter.isFilter = true;
 
 export function dirTraverse(
   lfs: Lfs,
@@ -98,10 +100,10 @@ export function dirTraverse(
 
     if (tagId(tmask) !== 0) {
       // scan everything after this tag for something that supersedes it
-      const box = { tag };
-      const res = dirTraverse(lfs, dir, off, ptag, attrs, ai, 0, 0, 0, 0, 0, makeFilter(box));
+      filterBox.tag = tag;
+      const res = dirTraverse(lfs, dir, off, ptag, attrs, ai, 0, 0, 0, 0, 0, filter);
       if (res < 0) return res;
-      tag = box.tag;
+      tag = filterBox.tag;
       if (!(tagId(tag) >= begin && tagId(tag) < end)) continue;
     }
 
