@@ -17,6 +17,8 @@ import { StreamLink } from "./stream-link.js";
 /** What a simulated port needs from the module behind it: its serial line. */
 export interface SimModule {
   line: SimLine;
+  /** Called when the module is forgotten (`resetSimDevices`): e.g. save its flash file. */
+  close?(): void;
 }
 
 /** Builds the simulated module for a "sim[:name]" port; `name` is what follows "sim:" ("" for plain "sim"). */
@@ -70,6 +72,9 @@ export async function openLink(port: string, baud = 115200): Promise<SerialLink>
 
 /** Forget every in-process device (tests). */
 export function resetSimDevices(): void {
-  for (const p of devices.keys()) binding.remove(p);
+  for (const [p, dev] of devices) {
+    binding.remove(p);
+    dev.close?.();
+  }
   devices.clear();
 }

@@ -9,7 +9,7 @@ import { VirtualClock } from "../../firmware-sim/clock.js";
 import { LittleFsDriver } from "../../firmware-sim/module/fs-driver.js";
 import { ModuleDevice } from "../../firmware-sim/module/module-device.js";
 import { exampleIdentity } from "../../firmware-sim/runtime/services.js";
-import { memorySimModule, setSimModuleFactory } from "../serial/open-link.js";
+import { memorySimModule, setSimModuleFactory, type SimModule } from "../serial/open-link.js";
 import { loadFlashFile, saveFlashFile } from "./flash-file.js";
 
 /** True when "sim:<name>" names a flash file rather than an in-memory module. */
@@ -17,7 +17,7 @@ export function namesFlashFile(name: string): boolean {
   return name.endsWith(".bin") || (name.includes("/") && existsSync(name));
 }
 
-export async function flashFileModule(path: string, baud: number): Promise<ModuleDevice> {
+export async function flashFileModule(path: string, baud: number): Promise<SimModule> {
   const loaded = loadFlashFile(path);
   const dev = new ModuleDevice({
     board: loaded.board,
@@ -30,10 +30,17 @@ export async function flashFileModule(path: string, baud: number): Promise<Modul
     repl: { execBudgetUs: 600e6 },
     onFlashChanged: (f) => saveFlashFile(path, f),
   });
+  let open = true;
+  const close = (): void => {
+    if (!open) return;
+    open = false;
+    process.off("exit", close);
+    saveFlashFile(path, dev.flash);
+  };
   // One-shot commands end with process exit: keep what the command wrote.
-  process.once("exit", () => saveFlashFile(path, dev.flash));
+  process.once("exit", close);
   await dev.powerOn();
-  return dev;
+  return { line: dev.line, close };
 }
 
 export function installFlashFileSimPorts(): void {
