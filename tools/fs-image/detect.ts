@@ -66,15 +66,15 @@ export function detectBlockSize(img: Uint8Array, path = "image"): Detection {
       },
     );
   }
-  throw new FlashbakError(
-    "IMAGE_NOT_LITTLEFS",
-    `${path}: not a littlefs image: no "littlefs" magic at byte 8 of block 0, nor of block 1 ` +
-      `for any block size from ${MIN_BLOCK} to ${img.length} bytes`,
-    {
-      hint: "check the file (a whole-flash dump needs the partition cut out first)",
-      details: { size: img.length },
-    },
-  );
+  const where =
+    img.length < 2 * MIN_BLOCK
+      ? `the file is only ${img.length} bytes, less than two littlefs blocks of at least ${MIN_BLOCK}`
+      : `no "littlefs" magic at byte 8 of block 0, nor of block 1 for any block size from ` +
+        `${MIN_BLOCK} to ${img.length} bytes`;
+  throw new FlashbakError("IMAGE_NOT_LITTLEFS", `${path}: not a littlefs image: ${where}`, {
+    hint: "check the file (a whole-flash dump needs the partition cut out first)",
+    details: { size: img.length },
+  });
 }
 
 /**
