@@ -41,7 +41,12 @@ function module(timeline: Timeline, name: string, seed: number): { link: Virtual
   const link = new VirtualLink(timeline, { name });
   const clock = new VirtualClock(timeline.us);
   const flash = new NorFlash({ chip: chipById("w25q64"), clock });
-  const loader = new DownloadMode({ flash, tx: link.moduleTx, macSeed: seed });
+  const loader = new DownloadMode({
+    flash,
+    tx: link.moduleTx,
+    macSeed: seed,
+    onBaudChange: (b) => link.setModuleBaud(b),
+  });
   link.attach({ peer: loader, clock });
   loader.enter();
   return { link, flash };

@@ -65,7 +65,10 @@ export interface DownloadModeConfig {
    * `leave`) or a reset releases EN with IO0 high (from download mode or from the firmware).
    */
   onLeave?: (reason: LeaveReason) => void;
-  /** Called when the module switches its UART to a new baud rate (after CHANGE_BAUDRATE). */
+  /**
+   * Called when the module's UART rate changes: the new rate after CHANGE_BAUDRATE, or 0 when
+   * it goes back to following the host (a reset into the ROM's auto-baud, or the firmware).
+   */
   onBaudChange?: (baud: number) => void;
   /** Called when the flash lost power inside a command: the module is dead until re-powered. */
   onPowerLoss?: (e: unknown) => void;
@@ -125,6 +128,7 @@ export class DownloadMode implements UartPeer {
     this.deferred = undefined;
     this.decoder.reset();
     this.registers.baud = 115200;
+    this.cfg.onBaudChange?.(0);
     this.send(new TextEncoder().encode(ROM_BANNER));
   }
 
@@ -134,6 +138,7 @@ export class DownloadMode implements UartPeer {
     this.stateValue = "off";
     this.session = undefined;
     this.reader = undefined;
+    this.cfg.onBaudChange?.(0);
     this.cfg.onLeave?.(reason);
   }
 
@@ -161,6 +166,7 @@ export class DownloadMode implements UartPeer {
       if (io0Low) this.enter();
       else {
         this.stateValue = "off";
+        this.cfg.onBaudChange?.(0);
         this.cfg.onLeave?.("reset");
       }
     }

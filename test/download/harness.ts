@@ -38,7 +38,13 @@ export function simUnit(opts: SimUnitOptions = {}, reuse?: { link: VirtualLink }
   const flash = opts.snapshot
     ? NorFlash.fromSnapshot(opts.snapshot, { chip, clock, powerCut: opts.powerCut })
     : new NorFlash({ chip, clock, powerCut: opts.powerCut });
-  const loader = new DownloadMode({ flash, tx: link.moduleTx, macSeed: opts.macSeed ?? 1, ...opts.loader });
+  const loader = new DownloadMode({
+    flash,
+    tx: link.moduleTx,
+    macSeed: opts.macSeed ?? 1,
+    onBaudChange: (b) => link.setModuleBaud(b),
+    ...opts.loader,
+  });
   link.attach({ peer: loader, clock });
   if (opts.download !== false) loader.enter();
   const unit: SimUnit = {

@@ -128,10 +128,20 @@ export async function flashModule(
   const connect = async (first: boolean): Promise<void> => {
     progress("connect");
     const reset = opts.resetBefore ?? true;
-    // Without a reset the module may still run the stub at the fast rate: try that first.
-    if (first || reset || !(await client.sync())) {
-      await client.setBaud(opts.connectBaud ?? 115200);
-      result.baud = opts.connectBaud ?? 115200;
+    const slow = opts.connectBaud ?? 115200;
+    const fast = opts.baud ?? 921600;
+    // Without a reset the module may still run the stub at the fast rate (an earlier flash
+    // with --no-reset, or a reconnect mid-flash): try that first, then the loader's own rate.
+    let connected = false;
+    if (!reset && fast > 0 && fast !== slow) {
+      await client.setBaud(fast);
+      await client.flushInput();
+      connected = await client.sync();
+      if (connected) result.baud = fast;
+    }
+    if (!connected) {
+      await client.setBaud(slow);
+      result.baud = slow;
       await client.connect({ attempts: opts.connectAttempts ?? 7, reset });
     }
     log(`${link.name}: connected to the ${client.personality} loader`);
@@ -164,12 +174,17 @@ export async function flashModule(
       await client.spiSetParams(result.identity.flashSize);
   };
 
-  await connect(true);
   let lastCompressed: boolean | undefined;
   const verified = new Set<Segment>();
+  let connected = false;
   for (;;) {
     try {
       checkAbort(opts.signal, link.name);
+      if (!connected) {
+        // The first connect reads the identity; later ones (after a failure) only re-establish.
+        await connect(result.identity.flashId === 0);
+        connected = true;
+      }
       // Check every segment first, so writes then stream back to back (see runsOf).
       const todo: Segment[] = [];
       for (const seg of plan.segments) {
@@ -191,24 +206,28 @@ export async function flashModule(
       result.reconnects++;
       log(`${link.name}: ${(e as Error).message}; reconnecting (${result.reconnects})`);
       await client.flushInput();
-      await connect(false);
+      connected = false;
     }
   }
   if (client.personality === "stub" && lastCompressed !== undefined)
     await client.flashEnd(lastCompressed, true);
   progress("done");
   if (opts.resetAfter ?? true) {
-    // The firmware's UART starts at the connect rate: listen there for what it prints.
-    if (result.baud !== (opts.connectBaud ?? 115200)) await client.setBaud(opts.connectBaud ?? 115200);
-    await client.flushInput();
-    await client.hardReset();
-    result.reset = true;
-    if (!(opts.resetBefore ?? true)) {
+    const slow = opts.connectBaud ?? 115200;
+    if (opts.resetBefore ?? true) {
+      // The firmware's UART starts at the connect rate: listen there for what it prints.
+      if (client.baud !== slow) await client.setBaud(slow);
+      await client.flushInput();
+      await client.hardReset();
+      result.reset = true;
+    } else {
       // The reset lines may not reach the module (a pseudo-terminal, a fixture without
-      // auto-reset): if the loader still answers, say so instead of claiming a reset.
+      // auto-reset): if the loader still answers at its rate, say so instead of claiming a reset.
+      await client.hardReset();
       await time.sleep(100);
       await client.flushInput();
-      if (await client.sync()) result.reset = false;
+      result.reset = !(await client.sync());
+      if (client.baud !== slow) await client.setBaud(slow);
     }
   }
   result.durationMs = time.now() - started;

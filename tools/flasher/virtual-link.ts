@@ -146,6 +146,9 @@ export class VirtualLink implements SerialLink {
   private disconnected = false;
   private closed = false;
   private signals = { dtr: false, rts: false };
+  /** The module UART's own rate; undefined = it follows the host (the ROM's auto-baud). */
+  private moduleBaud: number | undefined;
+  private garbleSeed = 0x2545f491;
   /** The PowerLoss a module threw, if any (the harness re-powers it). */
   powerLoss: unknown;
   /** Bytes sent each way, for throughput figures. */
@@ -205,7 +208,8 @@ export class VirtualLink implements SerialLink {
     const start = Math.max(this.module.clock.now(), this.d2hFree);
     const done = start + this.wireUs(data.length);
     this.d2hFree = done;
-    const arriving = this.mangle ? this.mangle("module-to-host", data, this.d2hCount) : data;
+    const mangled = this.mangle ? this.mangle("module-to-host", data, this.d2hCount) : data;
+    const arriving = this.garbled(mangled);
     this.d2hCount += data.length;
     this.counters.moduleToHost += data.length;
     const copy = arriving.slice();
@@ -251,7 +255,8 @@ export class VirtualLink implements SerialLink {
     const start = Math.max(this.timeline.us + this.latencyUs / 2, this.h2dFree);
     const done = start + this.wireUs(data.length);
     this.h2dFree = done;
-    const arriving = this.mangle ? this.mangle("host-to-module", data, this.h2dCount) : data;
+    const mangled = this.mangle ? this.mangle("host-to-module", data, this.h2dCount) : data;
+    const arriving = this.garbled(mangled);
     this.h2dCount += data.length;
     this.counters.hostToModule += data.length;
     const copy = arriving.slice();
@@ -287,6 +292,36 @@ export class VirtualLink implements SerialLink {
 
   async discardInput(): Promise<void> {
     this.inbox = [];
+  }
+
+  /**
+   * The module switched its UART to `baud` (after CHANGE_BAUDRATE); 0 = back to following the
+   * host (a reset into the ROM's auto-baud). While the two ends disagree, every byte arrives
+   * as framing-error garbage, as on a real line.
+   */
+  setModuleBaud(baud: number): void {
+    this.moduleBaud = baud > 0 ? baud : undefined;
+  }
+
+  /**
+   * Bytes sampled at the wrong rate: about `n * slower / faster` junk bytes that never contain
+   * a SLIP delimiter or escape (so they cannot forge a frame), deterministic per link.
+   */
+  private garbled(data: Uint8Array): Uint8Array {
+    const m = this.moduleBaud;
+    if (m === undefined || m === this.baud || data.length === 0) return data;
+    const n = Math.max(1, Math.round((data.length * Math.min(m, this.baud)) / Math.max(m, this.baud)));
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      let x = this.garbleSeed;
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      this.garbleSeed = x >>> 0;
+      const b = this.garbleSeed & 0xff;
+      out[i] = b === 0xc0 || b === 0xdb ? 0x00 : b;
+    }
+    return out;
   }
 
   async setBaudRate(baud: number): Promise<void> {

@@ -62,6 +62,7 @@ export class SimPortSource implements PortSource {
       flash,
       tx: link.moduleTx,
       macSeed: unit,
+      onBaudChange: (b) => link.setModuleBaud(b),
       onLeave: () => {
         if (repl !== undefined) void this.timeline.hold(repl.powerOn());
       },

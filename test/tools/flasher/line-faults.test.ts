@@ -121,3 +121,38 @@ describe("line faults mid-flash", () => {
     expect(holds(u.flash.image())).toBe(true);
   });
 });
+
+describe("baud rate disagreements", () => {
+  it("a lost CHANGE_BAUDRATE answer (module switched, host did not) is recovered by a reset", async () => {
+    let dropped = 0;
+    const u = simUnit({
+      flashSize: MiB,
+      download: false,
+      mangle: (dir, data) => {
+        // The reply frame: C0, direction 1, opcode 0x0F.
+        if (dir === "module-to-host" && dropped === 0 && data[1] === 0x01 && data[2] === 0x0f) {
+          dropped++;
+          return new Uint8Array(0);
+        }
+        return data;
+      },
+    });
+    const r = await flashModule(u.link, plan, {
+      baud: 921600,
+      resetAfter: false,
+      timeoutMs: 500,
+      time: u.timeline,
+    });
+    expect(dropped).toBe(1);
+    expect(r.reconnects).toBe(1);
+    expect(holds(u.flash.image())).toBe(true);
+  });
+
+  it("a module left in the stub at the fast rate (--no-reset) is found there by the next flash", async () => {
+    const u = simUnit({ flashSize: MiB });
+    await flashModule(u.link, plan, { ...opts, time: u.timeline });
+    expect(u.loader.state).toBe("stub");
+    const again = await flashModule(u.link, plan, { ...opts, resetBefore: false, time: u.timeline });
+    expect(again).toMatchObject({ reconnects: 0, segmentsWritten: 0, baud: 921600 });
+  });
+});
