@@ -13,6 +13,7 @@ import { dirFetch, dirGet, dirGetInfo, type EntryInfo } from "./mdir-fetch.js";
 import { makeCycleDetector } from "./orphans.js";
 import { type Lfs, type MDir, O_RDONLY, newMdir, zeroGState } from "./state.js";
 import {
+  MAX_MDIR_COUNT,
   TYPE_CTZSTRUCT,
   TYPE_DIR,
   TYPE_DIRSTRUCT,
@@ -152,6 +153,10 @@ export function checkFs(fs: LittleFs): CheckReport {
         if (orphanFlag)
           warn(path, `directory metadata ${pairKey(d.pair)} is not on the tail list yet (half-orphan)`);
         else err(path, `directory metadata ${pairKey(d.pair)} is not on the tail list (orphan flag clear)`);
+      }
+      if (d.count > MAX_MDIR_COUNT) {
+        err(path, `metadata ${pairKey(d.pair)} claims ${d.count} entries (at most ${MAX_MDIR_COUNT})`);
+        return;
       }
       for (let id = 0; id < d.count; id++) {
         if (isMoveSource(d.pair, id)) continue;

@@ -29,6 +29,7 @@ import {
 } from "./state.js";
 import {
   FROM_MOVE,
+  MAX_MDIR_COUNT,
   FROM_NOOP,
   TYPE_CREATE,
   TYPE_DELETE,
@@ -136,7 +137,8 @@ export function dirRead(lfs: Lfs, dir: DirState, info: EntryInfo): number {
   // a directory chain longer than the device has blocks can only be a corrupt tail loop
   let hops = 0;
   for (;;) {
-    if (dir.id === dir.m.count) {
+    if (dir.m.count > MAX_MDIR_COUNT) return ERR.CORRUPT;
+    if (dir.id >= dir.m.count) {
       if (!dir.m.split) return 0;
       if (++hops > lfs.blockCount) return ERR.CORRUPT;
       const err = dirFetch(lfs, dir.m, [dir.m.tail[0], dir.m.tail[1]]);

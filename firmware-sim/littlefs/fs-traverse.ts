@@ -11,6 +11,7 @@ import { F_DIRTY, F_INLINE, F_WRITING, type FileState, type Lfs, newMdir } from 
 import {
   TYPE_CTZSTRUCT,
   TYPE_DIRSTRUCT,
+  MAX_MDIR_COUNT,
   TYPE_REG,
   TYPE_STRUCT,
   mktag,
@@ -32,6 +33,7 @@ export function fsTraverse(lfs: Lfs, cb: (block: number) => number, includeOrpha
     }
     let err = dirFetch(lfs, dir, [dir.tail[0], dir.tail[1]]);
     if (err) return err;
+    if (dir.count > MAX_MDIR_COUNT) return ERR.CORRUPT;
     for (let id = 0; id < dir.count; id++) {
       const tag = dirGet(lfs, dir, mktag(0x700, 0x3ff, 0), mktag(TYPE_STRUCT, id, 8), ctz);
       if (tag < 0) {

@@ -47,6 +47,13 @@ export const CMP_EQ = 0;
 export const CMP_LT = 1;
 export const CMP_GT = 2;
 
+/**
+ * Ids are 10 bits and 0x3ff means "not a file", so an mdir holds at most 0x3ff entries. A larger
+ * count (DELETE splices wrapping the uint16 counter) only comes from a corrupt commit; walks over
+ * ids refuse it instead of letting ids overflow into the tag's type bits.
+ */
+export const MAX_MDIR_COUNT = 0x3ff;
+
 export function mktag(type: number, id: number, size: number): number {
   return ((type << 20) | (id << 10) | size) >>> 0;
 }

@@ -12,6 +12,7 @@ import { dirCommit } from "../../firmware-sim/littlefs/orphans.js";
 import { newMdir } from "../../firmware-sim/littlefs/state.js";
 import {
   TYPE_CTZSTRUCT,
+  TYPE_DELETE,
   TYPE_DIRSTRUCT,
   TYPE_HARDTAIL,
   TYPE_SOFTTAIL,
@@ -201,6 +202,15 @@ describe("crafted damage", () => {
     ]);
     const out = exercise(img, data);
     expect(out).toContain("LFS_CORRUPT");
+  });
+
+  it("DELETE splices that wrap an mdir's entry count end listings with an error", () => {
+    const data = craft(img, () =>
+      Array.from({ length: 20 }, () => ({ tag: mktag(TYPE_DELETE, 1, 0), buffer: new Uint8Array(0) })),
+    );
+    const out = exercise(img, data);
+    // as in C, a fetch of a pair counting more entries than ids exist returns NOENT
+    expect(out.filter((o) => o !== "ok").length).toBeGreaterThan(0);
   });
 
   it("a directory pointing at its parent (a directory cycle)", () => {
