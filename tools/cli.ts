@@ -23,10 +23,19 @@ function packageVersion(): string {
   return "unknown";
 }
 
+/** A parse failure (unknown option, missing argument): stops the command before it runs. */
+class ParseFailure extends Error {
+  constructor(
+    message: string,
+    readonly help: string,
+  ) {
+    super(message);
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   installFlashFileSimPorts();
   const json = argv.includes("--json");
-  let usageFailure: string | undefined;
   takeExitCode();
   let parser = yargs(argv)
     .scriptName("flashbak")
@@ -46,9 +55,14 @@ export async function main(argv: string[]): Promise<number> {
         "5 corrupt or incompatible data, 6 no space, 7 device or I/O failure, 70 internal error.\n" +
         "Every command has --help with examples.",
     )
-    .fail((msg, err) => {
+    .fail((msg, err, y) => {
       if (err) throw err;
-      usageFailure = msg;
+      // Throwing here is what stops yargs from running the handler without its arguments.
+      let help = "";
+      y.showHelp((s: string) => {
+        help = s;
+      });
+      throw new ParseFailure(msg, help);
     })
     .exitProcess(false);
   for (const c of commands) parser = parser.command(c);
@@ -58,17 +72,17 @@ export async function main(argv: string[]): Promise<number> {
     await parser.parseAsync(argv, {}, (_err, _argv, output) => {
       helpText = output;
     });
-    if (usageFailure !== undefined) {
-      if (json) printJson({ error: "USAGE", message: usageFailure });
-      else {
-        if (helpText) eprintln(helpText);
-        eprintln(`\nflashbak: ${usageFailure}`);
-      }
-      return ExitCode.USAGE;
-    }
     if (helpText) io().stdout.write(helpText + "\n");
     return takeExitCode() ?? ExitCode.OK;
   } catch (e) {
+    if (e instanceof ParseFailure) {
+      if (json) printJson({ error: "USAGE", message: e.message });
+      else {
+        if (e.help) eprintln(e.help);
+        eprintln(`\nflashbak: ${e.message}`);
+      }
+      return ExitCode.USAGE;
+    }
     const mapped = mapError(e);
     if (json) printJson(mapped.json);
     else eprintln(mapped.text);

@@ -20,6 +20,15 @@ describe("flashbak CLI", () => {
     expect(JSON.parse(j.stdout)).toMatchObject({ error: "USAGE" });
   });
 
+  it("a missing required option stops the command before it runs (exit 2, its help shown)", async () => {
+    const r = await runCli(["merge", "--base", "images/ec600u.fbpkg"]);
+    expect(r.code).toBe(ExitCode.USAGE);
+    expect(r.stderr).toMatch(/Missing required argument: project/);
+    expect(r.stderr).toMatch(/--project/);
+    const j = await runCli(["merge", "--base", "x", "--json"]);
+    expect(JSON.parse(j.stdout)).toEqual({ error: "USAGE", message: "Missing required argument: project" });
+  });
+
   it("chips prints a table and JSON", async () => {
     const r = await runCli(["chips"]);
     expect(r.stdout).toMatch(/w25q64\s+W25Q64JV\s+8 MiB/);
