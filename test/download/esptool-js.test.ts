@@ -1,7 +1,7 @@
 /**
- * Conformance: unmodified esptool-js (the npm package) detects, flashes, verifies and reads back
- * the simulated module. esptool-js is not a dependency of flashbak; the test runs when it is
- * installed (`npm install --no-save esptool-js@0.7.0`) and is skipped with that reason otherwise.
+ * Conformance: unmodified esptool-js (the npm package, a dev dependency) detects, flashes,
+ * verifies and reads back the simulated module. Skipped, with that reason, only on an install
+ * without dev dependencies.
  */
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
