@@ -90,7 +90,7 @@ const stationCommand: CommandModule<object, Args> = {
       .option("db", {
         type: "string",
         describe:
-          "Unit record database: FILE.sqlite (SQLite) or FILE.jsonl (JSON lines); appended, durable per unit",
+          "Unit record database: FILE.sqlite (SQLite) or FILE.jsonl (JSON lines); appended, durable per unit. Default: station-<time>.jsonl here",
       })
       .option("csv", {
         type: "string",
