@@ -85,6 +85,8 @@ export class ModuleDevice {
       },
       identity: cfg.identity,
       clock: cfg.clock,
+      // One implementation of the device's calc (it also updates checksum.json).
+      fileCrc32: (path) => this.moduleNow.fileCrc32.calc(path),
     };
     this.repl = new ReplPersonality({
       ...cfg.repl,

@@ -198,6 +198,11 @@ export class HostBridge {
           const free = Math.max(0, u.blockCount - u.blocksUsed);
           return JSON.stringify([u.blockSize, u.blockSize, u.blockCount, free, free, 0, 0, 0, 0, 255]);
         }),
+      crc_calc: (path: string) => {
+        this.tick();
+        // -1: the module supplies no calc of its own; the Python shim computes the CRC itself.
+        return s.fileCrc32 === undefined ? -1 : (s.fileCrc32(path) ?? null);
+      },
       sd_store: (index: number, data: string) => (this.tick(), s.secureData.store(index, unhex(data))),
       sd_read: (index: number) => {
         this.tick();

@@ -93,6 +93,9 @@ def _sd_read(index, databuf, length=None):
 _mod('SecureData', Store=_sd_store, Read=_sd_read)
 
 def _crc_calc(path):
+    r = _fbhost.crc_calc(path)
+    if r != -1:
+        return r
     try:
         f = open(path, 'rb')
     except OSError:

@@ -54,6 +54,12 @@ export interface QuecServices {
   identity: DeviceIdentity;
   /** Virtual time: `utime` reads it and `utime.sleep` advances it. */
   clock: Clock;
+  /**
+   * The module's own `file_crc32.calc(path)` (firmware-sim/module/file-crc32.ts): the device
+   * CRC as `'0x...'`, or null for a missing or empty file, recording the new CRC of a file
+   * `/usr/checksum.json` lists. When absent, the shim computes the CRC only.
+   */
+  fileCrc32?: (path: string) => string | null;
 }
 
 /** Capacity in bytes of SecureData slot `index` (1..16), or 0 for an invalid index. */

@@ -73,6 +73,18 @@ describe("ModuleDevice: the full module on its serial line", () => {
     expect(dev.lastBoot?.restore.restored).toContain("/usr/main.py");
   });
 
+  it("an edit followed by file_crc32.calc from Python survives the soft reboot (one calc, the module's)", async () => {
+    const { dev, out, send } = exampleDevice();
+    await dev.powerOn();
+    await until(() => out().includes(">>> "), "the prompt");
+    send("f = open('/usr/main.py', 'w'); f.write('print(\"v2\")'); f.close()\r");
+    send("import file_crc32; print('crc', file_crc32.calc('/usr/main.py'), file_crc32.calc('/usr/nope'))\r");
+    await until(() => /crc 0x[0-9a-f]+ None\r\n/.test(out()), "the CRC");
+    send("\x04");
+    await until(() => dev.lastBoot?.kind === "soft-reboot", "the soft reboot");
+    expect(dev.lastBoot?.restore.restored).toEqual([]);
+  });
+
   it("a power cut at the next flash write: the module powers on again and boots", async () => {
     const { dev, out, send } = exampleDevice();
     await dev.powerOn();
