@@ -124,6 +124,14 @@ export class EspClient {
     this.packets = [];
   }
 
+  /**
+   * The stub's RUN_USER_CODE (esptool's `--after soft_reset`): leave the loader and start the
+   * firmware without the reset lines. The stub answers nothing; it just goes.
+   */
+  async runUserCode(): Promise<void> {
+    await this.link.write(slipEncode(encodeCommand(Op.RUN_USER_CODE, new Uint8Array(0))));
+  }
+
   /** Send a command and wait for the response with the same opcode (skipping up to 100 others). */
   async command(
     op: number,

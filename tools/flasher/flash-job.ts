@@ -214,7 +214,7 @@ export async function flashModule(
   progress("done");
   if (opts.resetAfter ?? true) {
     const slow = opts.connectBaud ?? 115200;
-    if (opts.resetBefore ?? true) {
+    if ((opts.resetBefore ?? true) && link.modemLines !== false) {
       // The firmware's UART starts at the connect rate: listen there for what it prints.
       if (client.baud !== slow) await client.setBaud(slow);
       await client.flushInput();
@@ -227,6 +227,13 @@ export async function flashModule(
       await time.sleep(100);
       await client.flushInput();
       result.reset = !(await client.sync());
+      if (!result.reset && client.personality === "stub") {
+        // No reset lines, but the stub can start the firmware itself (esptool's soft_reset).
+        await client.runUserCode();
+        await time.sleep(100);
+        await client.flushInput();
+        result.reset = !(await client.sync());
+      }
       if (client.baud !== slow) await client.setBaud(slow);
     }
   }

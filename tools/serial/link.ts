@@ -18,6 +18,11 @@ export interface SerialLink {
   discardInput(): Promise<void>;
   setBaudRate(baud: number): Promise<void>;
   setSignals(signals: { dtr?: boolean; rts?: boolean }): Promise<void>;
+  /**
+   * False once the port turned out to have no DTR/RTS lines (a pseudo-terminal): reset
+   * sequences do nothing there. Undefined when the link cannot tell.
+   */
+  readonly modemLines?: boolean;
   close(): Promise<void>;
 }
 

@@ -97,11 +97,23 @@ describe("flashModule", () => {
     ).rejects.toMatchObject({ code: "ESP_NO_SYNC", hint: expect.stringContaining("right port") });
   });
 
-  it("says so when the reset lines do not reach the module (a pseudo-terminal)", async () => {
+  it("without reset lines (a pseudo-terminal) the stub starts the firmware itself (RUN_USER_CODE)", async () => {
     const u = simUnit({ flashSize: MiB });
     u.loader.signalsChanged = () => undefined;
     const r = await flashModule(u.link, planFlash(regions(), { flashSize: MiB }), {
       ...fast,
+      time: u.timeline,
+    });
+    expect(r.reset).toBe(true);
+    expect(u.loader.active).toBe(false);
+  });
+
+  it("says so when neither the reset lines nor a stub can leave the loader", async () => {
+    const u = simUnit({ flashSize: MiB });
+    u.loader.signalsChanged = () => undefined;
+    const r = await flashModule(u.link, planFlash(regions(), { flashSize: MiB }), {
+      ...fast,
+      stub: false,
       time: u.timeline,
     });
     expect(r.reset).toBe(false);
