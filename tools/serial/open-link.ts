@@ -6,8 +6,6 @@
  *    is an in-memory REPL device);
  *  - anything else: a real serial port ("/dev/ttyUSB0", "COM6", a pseudo-terminal path).
  */
-import { SerialPortStream } from "@serialport/stream";
-import { SerialPort } from "serialport";
 import { startReplDevice } from "../../firmware-sim/runtime/repl-device.js";
 import type { SimLine } from "../../firmware-sim/serial/sim-line.js";
 import { SimBinding } from "../../firmware-sim/serial/sim-binding.js";
@@ -64,9 +62,12 @@ export async function openLink(port: string, baud = 115200): Promise<SerialLink>
         info: { manufacturer: "flashbak simulator", vendorId: "2c7c", productId: "6001" },
       });
     }
+    // node-serialport is loaded on first use (~0.3 s): commands that open no port skip it.
+    const { SerialPortStream } = await import("@serialport/stream");
     const stream = new SerialPortStream({ binding, path, baudRate: baud, autoOpen: false });
     return StreamLink.open(port, stream);
   }
+  const { SerialPort } = await import("serialport");
   return StreamLink.open(port, new SerialPort({ path: port, baudRate: baud, autoOpen: false }));
 }
 

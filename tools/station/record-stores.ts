@@ -7,7 +7,8 @@
  * returns; other tools (sqlite3, DB browsers) can read the table `units` (SPEC.md).
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
-import sqlite from "node-sqlite3-wasm";
+import { createRequire } from "node:module";
+import type SqliteModule from "node-sqlite3-wasm";
 import type { UnitRecord, UnitRecordStore } from "./unit-record.js";
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS units (
@@ -28,11 +29,19 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS units (
   provisioned TEXT NOT NULL
 )`;
 
+/**
+ * Loaded on first use: instantiating SQLite's WebAssembly costs ~0.3 s, which every other
+ * command would otherwise pay at start-up.
+ */
+function sqlite(): typeof SqliteModule {
+  return createRequire(import.meta.url)("node-sqlite3-wasm") as typeof SqliteModule;
+}
+
 export class SqliteRecordStore implements UnitRecordStore {
-  private readonly db: InstanceType<typeof sqlite.Database>;
+  private readonly db: InstanceType<typeof SqliteModule.Database>;
 
   constructor(readonly path: string) {
-    this.db = new sqlite.Database(path);
+    this.db = new (sqlite().Database)(path);
     this.db.exec(SCHEMA);
   }
 
