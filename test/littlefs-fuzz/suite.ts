@@ -14,22 +14,8 @@ export const SOAK = process.env.FLASHBAK_SOAK === "1";
 /** Per-test time limit: the soak runs hundreds of cases per test. */
 export const LIMIT = SOAK ? 1_800_000 : 60_000;
 
-/**
- * readdir never ends: a commit whose DELETE splices bring an mdir's entry count below the ids
- * that still resolve (count 0 while id 0 still has a name) makes dirRead (dir-ops.ts) step past
- * `count`; its end test is `dir.id === dir.m.count`, so the id grows without bound, and ids
- * >= 0x400 overflow into the tag's type bits (mktag), so entries repeat forever. (In C the
- * uint16 id wraps after 65536 steps.) Fix: end on `dir.id >= dir.m.count`, and never look up
- * an id above 0x3fe.
- */
-const READDIR_PAST_COUNT =
-  "readdir does not end: DELETE splices drove the mdir count below live ids (dirRead id === count)";
-
-export const knownIssues: ReadonlyMap<string, string> = new Map<string, string>([
-  ["basic-b512.img random-commit 170", READDIR_PAST_COUNT],
-  ["sbexpand-v21-p16.img random-commit 200", READDIR_PAST_COUNT],
-  ["sbexpand-v21-p16.img random-commit 261", READDIR_PAST_COUNT],
-]);
+// The three "readdir does not end" inputs once listed here were fixed in the library (8df8b2b).
+export const knownIssues: ReadonlyMap<string, string> = new Map<string, string>([]);
 
 /** Build and run one case; undefined when the damage could not be placed (block full). */
 export function runCase(c: FuzzCase): Outcome | undefined {
