@@ -93,23 +93,25 @@ export class FsError extends FlashbakError {
   }
 }
 
+/** What each littlefs error means, in words (one table for every FsError message). */
+export const lfsErrText: Readonly<Record<LfsErrName, string>> = {
+  IO: "I/O error",
+  CORRUPT: "corrupted file system",
+  NOENT: "no such file or directory",
+  EXIST: "already exists",
+  NOTDIR: "not a directory",
+  ISDIR: "is a directory",
+  NOTEMPTY: "directory not empty",
+  BADF: "bad file handle",
+  FBIG: "file too large",
+  INVAL: "invalid argument",
+  NOSPC: "no space left on the file system",
+  NOMEM: "out of memory",
+  NOATTR: "no such attribute",
+  NAMETOOLONG: "name too long",
+  EROFS: "read-only file system",
+};
+
 export function fsError(name: LfsErrName, path: string, what?: string): FsError {
-  const text: Record<LfsErrName, string> = {
-    IO: "I/O error",
-    CORRUPT: "corrupted file system",
-    NOENT: "no such file or directory",
-    EXIST: "already exists",
-    NOTDIR: "not a directory",
-    ISDIR: "is a directory",
-    NOTEMPTY: "directory not empty",
-    BADF: "bad file handle",
-    FBIG: "file too large",
-    INVAL: "invalid argument",
-    NOSPC: "no space left on the file system",
-    NOMEM: "out of memory",
-    NOATTR: "no such attribute",
-    NAMETOOLONG: "name too long",
-    EROFS: "read-only file system",
-  };
-  return new FsError(name, `${path}: ${what ?? text[name]}`, { details: { path } });
+  return new FsError(name, `${path}: ${what ?? lfsErrText[name]}`, { details: { path } });
 }

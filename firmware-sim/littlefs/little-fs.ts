@@ -7,7 +7,7 @@
  * Every failure is an `FsError` carrying the littlefs code (LFS_NOENT, LFS_CORRUPT, ...). A
  * read-only mount refuses every write with EROFS before anything reaches the device.
  */
-import { FsError, LfsErrno, type LfsErrName } from "../errors.js";
+import { FsError, LfsErrno, lfsErrText, type LfsErrName } from "../errors.js";
 import type { BlockDevice } from "../flash/block-device.js";
 import type { FileSystem, FsFile, FsStat, FsUsage, OpenFlags } from "../fs/file-system.js";
 import { Whence } from "../fs/file-system.js";
@@ -63,28 +63,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: false });
 export function check(code: number, what: string): number {
   if (code >= 0) return code;
   const name = names.get(code) ?? "IO";
-  throw new FsError(name, `${what}: ${describe(name)}`, { details: { errno: code } });
-}
-
-function describe(name: LfsErrName): string {
-  const text: Record<LfsErrName, string> = {
-    IO: "I/O error",
-    CORRUPT: "corrupted file system",
-    NOENT: "no such file or directory",
-    EXIST: "already exists",
-    NOTDIR: "not a directory",
-    ISDIR: "is a directory",
-    NOTEMPTY: "directory not empty",
-    BADF: "bad file handle",
-    FBIG: "file too large",
-    INVAL: "invalid argument",
-    NOSPC: "no space left on the file system",
-    NOMEM: "out of memory",
-    NOATTR: "no such attribute",
-    NAMETOOLONG: "name too long",
-    EROFS: "read-only file system",
-  };
-  return text[name];
+  throw new FsError(name, `${what}: ${lfsErrText[name]}`, { details: { errno: code } });
 }
 
 export interface MountOptions {
