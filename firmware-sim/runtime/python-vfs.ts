@@ -9,7 +9,7 @@
  * bytes travel as hex (binascii is C code, so this costs little next to the VM itself).
  */
 export const VFS_PYTHON = String.raw`
-import _fbhost, binascii, json
+import _fbhost, binascii, json, io
 
 def _err(r):
     if isinstance(r, int) and r < 0:
@@ -18,7 +18,9 @@ def _err(r):
         raise OSError(int(r[1:]))
     return r
 
-class _FbFile:
+# io.IOBase gives the file MicroPython's C stream protocol (routed to readinto/write/ioctl),
+# which the importer needs to read a .py module from /usr.
+class _FbFile(io.IOBase):
     def __init__(self, h, text):
         self._h = h
         self._text = text
@@ -85,6 +87,11 @@ class _FbFile:
             h = self._h
             self._h = None
             _err(_fbhost.close(h))
+    def ioctl(self, req, arg):
+        # 4 = MP_STREAM_CLOSE; flush (1) and the rest need nothing more from us.
+        if req == 4:
+            self.close()
+        return 0
     def __enter__(self):
         return self
     def __exit__(self, *a):
