@@ -1,5 +1,6 @@
 /** Every benchmark suite, one module per area. */
 import type { Bench } from "./report.js";
+import { esptoolJsBenches } from "./esptool-js.js";
 import { flashBenches } from "./flash.js";
 import { flashSerialBenches } from "./flash-serial.js";
 import { fsCliBenches } from "./fs-cli.js";
@@ -9,6 +10,7 @@ import { moduleBenches } from "./module.js";
 import { serialBenches } from "./serial.js";
 
 export const benches: Bench[] = [
+  ...esptoolJsBenches,
   ...flashBenches,
   ...flashSerialBenches,
   ...fsCliBenches,
