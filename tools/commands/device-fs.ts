@@ -8,6 +8,7 @@ import { Progress } from "../progress.js";
 import { DeviceFs } from "../repl/device-fs.js";
 import { withRawRepl } from "../repl/raw-repl.js";
 import { syncDir } from "../repl/sync.js";
+import { replBaudOption, replPortOption } from "../repl/port-options.js";
 
 const ACTIONS = ["ls", "cat", "get", "put", "rm", "mkdir", "sync"] as const;
 
@@ -39,16 +40,8 @@ const deviceFsCommand: CommandModule<object, Args> = {
         describe:
           "ls [REMOTE]; cat REMOTE; get REMOTE [LOCAL]; put LOCAL REMOTE; rm REMOTE; mkdir REMOTE; sync LOCALDIR [REMOTEDIR]",
       })
-      .option("port", {
-        type: "string",
-        demandOption: true,
-        describe: 'REPL serial port, or "sim" for an in-process simulator',
-      })
-      .option("baud", {
-        type: "number",
-        default: 115200,
-        describe: "Line speed in bits/s (USB CDC ports ignore it)",
-      })
+      .option("port", replPortOption)
+      .option("baud", replBaudOption)
       .option("checksum", {
         type: "boolean",
         default: true,

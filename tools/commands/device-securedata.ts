@@ -5,6 +5,7 @@ import { UsageError } from "../../firmware-sim/errors.js";
 import { printJson, println } from "../io.js";
 import { secureDataRead, secureDataStore } from "../repl/securedata.js";
 import { withRawRepl } from "../repl/raw-repl.js";
+import { replBaudOption, replPortOption } from "../repl/port-options.js";
 
 interface Args {
   action: "store" | "read";
@@ -44,16 +45,8 @@ const deviceSecureDataCommand: CommandModule<object, Args> = {
         demandOption: true,
         describe: "Slot 1..16 (capacity 52 B for 1-8, 100 B for 9-12, 500 B for 13-14, 1000 B for 15-16)",
       })
-      .option("port", {
-        type: "string",
-        demandOption: true,
-        describe: 'REPL serial port, or "sim" for an in-process simulator',
-      })
-      .option("baud", {
-        type: "number",
-        default: 115200,
-        describe: "Line speed in bits/s (USB CDC ports ignore it)",
-      })
+      .option("port", replPortOption)
+      .option("baud", replBaudOption)
       .option("hex", { type: "string", describe: "store: the bytes as hex digits" })
       .option("text", { type: "string", describe: "store: the bytes as UTF-8 text" })
       .option("file", { type: "string", describe: "store: the bytes of this local file" })

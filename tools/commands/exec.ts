@@ -5,6 +5,7 @@ import { FlashbakError, UsageError } from "../../firmware-sim/errors.js";
 import { ExitCode } from "../exit-codes.js";
 import { io, printJson, setExitCode } from "../io.js";
 import { withRawRepl } from "../repl/raw-repl.js";
+import { replBaudOption, replPortOption } from "../repl/port-options.js";
 
 interface Args {
   port: string;
@@ -22,17 +23,8 @@ const execCommand: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .positional("code", { type: "string", describe: "Python source to run (or use --file)" })
-      .option("port", {
-        type: "string",
-        demandOption: true,
-        describe:
-          'Serial port of the module\'s REPL ("/dev/ttyUSB2", "COM6"), or "sim" for an in-process simulator',
-      })
-      .option("baud", {
-        type: "number",
-        default: 115200,
-        describe: "Line speed in bits/s (USB CDC ports ignore it)",
-      })
+      .option("port", replPortOption)
+      .option("baud", replBaudOption)
       .option("file", { type: "string", describe: "Run this local .py file instead of CODE" })
       .option("soft-reset", {
         type: "boolean",

@@ -3,6 +3,7 @@ import type { CommandModule } from "yargs";
 import { eprintln, io } from "../io.js";
 import { runTerminal } from "../repl/terminal.js";
 import { openLink } from "../serial/open-link.js";
+import { replBaudOption, replPortOption } from "../repl/port-options.js";
 
 interface Args {
   port: string;
@@ -14,16 +15,8 @@ const replCommand: CommandModule<object, Args> = {
   describe: "Interactive terminal on a module's REPL (raw keys pass through; Ctrl-] exits)",
   builder: (y) =>
     y
-      .option("port", {
-        type: "string",
-        demandOption: true,
-        describe: 'REPL serial port, or "sim" for an in-process simulator',
-      })
-      .option("baud", {
-        type: "number",
-        default: 115200,
-        describe: "Line speed in bits/s (USB CDC ports ignore it)",
-      })
+      .option("port", replPortOption)
+      .option("baud", replBaudOption)
       .example("$0 repl --port /dev/ttyUSB2", "talk to the module; Ctrl-C stops main.py, Ctrl-D soft-reboots")
       .example("$0 repl --port sim", "try the simulator's REPL"),
   handler: async (argv) => {
