@@ -22,19 +22,12 @@ import { packageInput } from "../tools/flasher/flash-input.js";
 import { planFlash, type FlashPlan } from "../tools/flasher/flash-plan.js";
 import { Timeline, VirtualLink } from "../tools/flasher/virtual-link.js";
 import type { Bench, BenchResult } from "./report.js";
+import { Rng } from "../firmware-sim/flash/faults.js";
 
 const MiB = 1 << 20;
 
 function noise(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return new Rng(seed >>> 0 || 1).bytes(n);
 }
 
 function module(timeline: Timeline, name: string, seed: number): { link: VirtualLink; flash: NorFlash } {

@@ -64,4 +64,10 @@ export class Rng {
   byte(): number {
     return this.next() & 0xff;
   }
+  /** `n` bytes of the stream (incompressible, reproducible test data). */
+  bytes(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.next() & 0xff;
+    return out;
+  }
 }

@@ -5,7 +5,7 @@
 import { VirtualClock } from "../../firmware-sim/clock.js";
 import { DownloadMode, type DownloadModeConfig } from "../../firmware-sim/download/download-mode.js";
 import { chips, withSize } from "../../firmware-sim/flash/chips.js";
-import type { PowerCutPlan } from "../../firmware-sim/flash/faults.js";
+import { Rng, type PowerCutPlan } from "../../firmware-sim/flash/faults.js";
 import { NorFlash, type FlashSnapshot } from "../../firmware-sim/flash/nor-flash.js";
 import { Timeline, VirtualLink, type VirtualLinkOptions } from "../../tools/flasher/virtual-link.js";
 
@@ -59,15 +59,5 @@ export function simUnit(opts: SimUnitOptions = {}, reuse?: { link: VirtualLink }
 
 /** Deterministic pseudo-random bytes (incompressible). */
 export function noise(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return new Rng(seed >>> 0 || 1).bytes(n);
 }

@@ -4,20 +4,11 @@ import { exists, readFile, tryStat, writeFile } from "../../firmware-sim/fs/fs-u
 import type { LfsConfig } from "../../firmware-sim/littlefs/config.js";
 import type { LittleFs } from "../../firmware-sim/littlefs/little-fs.js";
 import type { Scenario } from "./powerloss-harness.js";
+import { Rng } from "../../firmware-sim/flash/faults.js";
 
 /** Deterministic pseudo-random bytes. */
 export function bytes(seed: number, n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return new Rng((seed * 2654435761) >>> 0 || 1).bytes(n);
 }
 
 const eq = (a: Uint8Array | undefined, b: Uint8Array): boolean =>

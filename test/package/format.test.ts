@@ -6,17 +6,10 @@ import { HEADER_SIZE, MAGIC, TRAILER_SIZE } from "../../firmware-sim/package/for
 import { checkBoard, flashImage } from "../../firmware-sim/package/layout.js";
 import { parsePackage, readPackage } from "../../firmware-sim/package/reader.js";
 import { writePackage } from "../../firmware-sim/package/writer.js";
+import { Rng } from "../../firmware-sim/flash/faults.js";
 
 function pattern(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return new Rng(seed >>> 0 || 1).bytes(n);
 }
 
 /** A small package with the ec600u partition table (images far smaller than the partitions). */

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli, type CliRun } from "../cli-harness.js";
+import { Rng } from "../../../firmware-sim/flash/faults.js";
 
 /** A fresh temporary directory; `cleanup()` removes every one made so far. */
 const made: string[] = [];
@@ -57,17 +58,7 @@ export function readTree(root: string): Tree {
 
 /** Deterministic pseudo-random bytes (xorshift32), so failures reproduce. */
 export function bytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return new Rng(seed >>> 0 || 1).bytes(n);
 }
 
 /** Run `flashbak fs ...` in-process. */

@@ -8,6 +8,7 @@ import { DeviceFs, deviceCrc32 } from "../../../tools/repl/device-fs.js";
 import { RawRepl } from "../../../tools/repl/raw-repl.js";
 import type { SerialLink } from "../../../tools/serial/link.js";
 import { isSimPort, openLink, resetSimDevices } from "../../../tools/serial/open-link.js";
+import { Rng } from "../../../firmware-sim/flash/faults.js";
 
 const realPort = process.env.TEST_PORT;
 const targets = [
@@ -23,15 +24,7 @@ const targets = [
 ];
 
 function pattern(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return new Rng(seed >>> 0 || 1).bytes(n);
 }
 
 for (const t of targets) {
