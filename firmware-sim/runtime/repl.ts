@@ -302,23 +302,32 @@ export class ReplPersonality implements UartPeer {
     }
     this.continuation = [];
     if (src.trim() !== "") {
-      const r = this.exec(src + "\n", "single");
-      if (r.status === "reset") {
-        this.restart();
-        return;
-      }
-      if (r.status === "parked") {
-        this.park(r.traceback, () => {
-          this.mode = "friendly";
-          this.send(">>> ");
-        });
-        return;
-      }
-      if (r.status === "error") this.send(r.traceback);
-      if (r.status === "error" && r.type === "SystemExit") {
-        this.softReboot();
-        return;
-      }
+      this.finishFriendly(this.exec(src + "\n", "single"), true);
+      return;
+    }
+    this.send(">>> ");
+  }
+
+  /**
+   * After a program ran from the friendly REPL: restart, park, or print its traceback and the
+   * prompt. `systemExitReboots`: a line that raises SystemExit soft-reboots the module.
+   */
+  private finishFriendly(r: ExecResult, systemExitReboots: boolean): void {
+    if (r.status === "reset") {
+      this.restart();
+      return;
+    }
+    if (r.status === "parked") {
+      this.park(r.traceback, () => {
+        this.mode = "friendly";
+        this.send(">>> ");
+      });
+      return;
+    }
+    if (r.status === "error") this.send(r.traceback);
+    if (systemExitReboots && r.status === "error" && r.type === "SystemExit") {
+      this.softReboot();
+      return;
     }
     this.send(">>> ");
   }
@@ -332,20 +341,7 @@ export class ReplPersonality implements UartPeer {
       this.send("\r\n");
       this.mode = "friendly";
       this.editor.reset();
-      const r = this.exec(new TextDecoder().decode(new Uint8Array(this.paste)), "exec");
-      if (r.status === "reset") {
-        this.restart();
-        return;
-      }
-      if (r.status === "parked") {
-        this.park(r.traceback, () => {
-          this.mode = "friendly";
-          this.send(">>> ");
-        });
-        return;
-      }
-      if (r.status === "error") this.send(r.traceback);
-      this.send(">>> ");
+      this.finishFriendly(this.exec(new TextDecoder().decode(new Uint8Array(this.paste)), "exec"), false);
     } else if (c === 0x0d) {
       this.paste.push(0x0a);
       this.send("\r\n=== ");
