@@ -28,7 +28,6 @@ export async function flashFileModule(path: string, baud: number): Promise<SimMo
     identity: exampleIdentity(),
     // A runaway program is parked after 10 virtual minutes so the CLI's deadlines keep working.
     repl: { execBudgetUs: 600e6 },
-    onFlashChanged: (f) => saveFlashFile(path, f),
   });
   let open = true;
   const close = (): void => {
@@ -37,7 +36,8 @@ export async function flashFileModule(path: string, baud: number): Promise<SimMo
     process.off("exit", close);
     saveFlashFile(path, dev.flash);
   };
-  // One-shot commands end with process exit: keep what the command wrote.
+  // Saved once, when the command ends (process exit) or the module is forgotten: the current
+  // chip holds everything, also after a power cut (it was built from the dead one's snapshot).
   process.once("exit", close);
   await dev.powerOn();
   return { line: dev.line, close };
