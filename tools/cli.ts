@@ -7,10 +7,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import yargs from "yargs";
-import { commands } from "./commands/index.js";
+import type { CommandModule } from "yargs";
+import { commandNamed, commandTable } from "./commands/index.js";
 import { ExitCode, mapError } from "./exit-codes.js";
 import { eprintln, io, printJson, takeExitCode } from "./io.js";
-import { installFlashFileSimPorts } from "./sim/sim-port.js";
+import { setSimModuleFactory } from "./serial/open-link.js";
 
 /** The package version, from the nearest package.json above this module (source or dist). */
 function packageVersion(): string {
@@ -33,8 +34,31 @@ class ParseFailure extends Error {
   }
 }
 
+/**
+ * The yargs modules for this run: the named command loaded from its module, every other one
+ * from the command table alone (enough for the command list, suggestions and `--help`).
+ */
+async function commandModules(argv: string[]): Promise<CommandModule[]> {
+  // options come after the command (only --json, --help and --version are global, and take no value)
+  const first = argv.find((a) => !a.startsWith("-"));
+  const wanted = first === undefined ? undefined : commandNamed(first);
+  return Promise.all(
+    commandTable.map(async (entry): Promise<CommandModule> => {
+      const named = { command: entry.command, describe: entry.describe };
+      if (entry === wanted) return { ...(await entry.load()).default, ...named };
+      return {
+        ...named,
+        handler: () => {
+          throw new Error(`internal: command "${entry.command}" ran without its module`);
+        },
+      };
+    }),
+  );
+}
+
 export async function main(argv: string[]): Promise<number> {
-  installFlashFileSimPorts();
+  // "--port sim:FILE.bin" is the full flash-backed module; its code loads when such a port opens
+  setSimModuleFactory(async (name, baud) => (await import("./sim/sim-port.js")).simModule(name, baud));
   const json = argv.includes("--json");
   takeExitCode();
   let parser = yargs(argv)
@@ -65,7 +89,7 @@ export async function main(argv: string[]): Promise<number> {
       throw new ParseFailure(msg, help);
     })
     .exitProcess(false);
-  for (const c of commands) parser = parser.command(c);
+  for (const c of await commandModules(argv)) parser = parser.command(c);
 
   try {
     let helpText = "";

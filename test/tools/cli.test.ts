@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FlashbakError, FsError, PowerLoss } from "../../firmware-sim/errors.js";
+import { commandNamed, commandTable } from "../../tools/commands/index.js";
 import { ExitCode, mapError } from "../../tools/exit-codes.js";
 import { runCli } from "./cli-harness.js";
 
@@ -27,6 +28,27 @@ describe("flashbak CLI", () => {
     expect(r.stderr).toMatch(/--project/);
     const j = await runCli(["merge", "--base", "x", "--json"]);
     expect(JSON.parse(j.stdout)).toEqual({ error: "USAGE", message: "Missing required argument: project" });
+  });
+
+  it("the command table is sorted, and every entry loads a module with a builder and a handler", async () => {
+    const names = commandTable.map((c) => c.command.split(" ")[0]!);
+    expect(names).toEqual([...names].sort());
+    for (const entry of commandTable) {
+      const body = (await entry.load()).default;
+      expect(typeof body.handler, entry.command).toBe("function");
+      expect(body.builder, entry.command).toBeDefined();
+    }
+    expect(commandNamed("fs")?.command).toBe("fs <command>");
+    expect(commandNamed("mkfs")).toBeUndefined();
+  });
+
+  it("a command's own --help comes from its loaded module; a typo gets a suggestion", async () => {
+    const r = await runCli(["fs", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/flashbak fs mkfs <image> <dir>/);
+    const t = await runCli(["fz"]);
+    expect(t.code).toBe(ExitCode.USAGE);
+    expect(t.stderr).toMatch(/Did you mean fs\?/);
   });
 
   it("chips prints a table and JSON", async () => {

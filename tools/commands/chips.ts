@@ -1,5 +1,5 @@
 /** `flashbak chips`: the NOR flash chip profiles the simulator models, with their timings. */
-import type { CommandModule } from "yargs";
+import type { CommandBody } from "./command-body.js";
 import { chips } from "../../firmware-sim/flash/chips.js";
 import { printJson, println } from "../io.js";
 
@@ -7,9 +7,7 @@ interface Args {
   json?: boolean;
 }
 
-const chipsCommand: CommandModule<object, Args> = {
-  command: "chips",
-  describe: "List the simulated NOR flash chips (size, erase units, timings, endurance)",
+const chipsCommand: CommandBody<Args> = {
   builder: (y) =>
     y.example("$0 chips", "table of chip profiles").example("$0 chips --json", "one JSON array for scripts"),
   handler: (argv) => {

@@ -3,13 +3,11 @@
  * MicroPython REPL port. `flashbak fs IMAGE ...` is the offline littlefs image tool; this
  * is its counterpart for a running device.
  */
-import type { CommandModule } from "yargs";
+import type { CommandBody } from "./command-body.js";
 import deviceFs from "./device-fs.js";
 import deviceSecureData from "./device-securedata.js";
 
-const deviceCommand: CommandModule = {
-  command: "device <command>",
-  describe: "Files and SecureData on a live module over its REPL port (fs, securedata)",
+const deviceCommand: CommandBody = {
   builder: (y) =>
     y
       .command(deviceFs)

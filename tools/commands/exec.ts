@@ -1,6 +1,6 @@
 /** `flashbak exec`: run Python on a module (or the simulator) through its raw REPL. */
 import { readFileSync } from "node:fs";
-import type { CommandModule } from "yargs";
+import type { CommandBody } from "./command-body.js";
 import { FlashbakError, UsageError } from "../../firmware-sim/errors.js";
 import { ExitCode } from "../exit-codes.js";
 import { io, printJson, setExitCode } from "../io.js";
@@ -17,9 +17,7 @@ interface Args {
   json?: boolean;
 }
 
-const execCommand: CommandModule<object, Args> = {
-  command: "exec [code]",
-  describe: "Run Python code on a module through its raw REPL and print what it prints",
+const execCommand: CommandBody<Args> = {
   builder: (y) =>
     y
       .positional("code", { type: "string", describe: "Python source to run (or use --file)" })

@@ -4,7 +4,7 @@
  * flash (SecureData) are left erased, and the command says so. The flasher's firmware descriptor
  * (restore mode) is included, so a raw flash boots as a package flash does.
  */
-import type { CommandModule } from "yargs";
+import type { CommandBody } from "./command-body.js";
 import { partitionsToFlash } from "../../firmware-sim/package/layout.js";
 import { readPackage } from "../../firmware-sim/package/reader.js";
 import { exportImage } from "../merge/export-image.js";
@@ -19,10 +19,7 @@ interface Args {
 
 const hex = (n: number): string => "0x" + n.toString(16).padStart(6, "0");
 
-const exportCommand: CommandModule<object, Args> = {
-  command: "export <package>",
-  describe:
-    "Write the whole flash of a firmware package as one flat binary (gaps and SecureData erased, 0xFF)",
+const exportCommand: CommandBody<Args> = {
   builder: (y) =>
     y
       .positional("package", {

@@ -3,7 +3,7 @@
  * port through the ESP ROM loader protocol: connect, fast baud, compressed writes, skip what
  * is already identical, verify every segment by MD5, reset into the firmware.
  */
-import type { CommandModule } from "yargs";
+import type { CommandBody } from "./command-body.js";
 import { UsageError } from "../../firmware-sim/errors.js";
 import { bootCheck, serialBootCheck, type BootReport } from "../flasher/boot-check.js";
 import { flashModule, type FlashResult } from "../flasher/flash-job.js";
@@ -32,9 +32,7 @@ interface Args {
   json?: boolean;
 }
 
-const flashCommand: CommandModule<object, Args> = {
-  command: "flash [package]",
-  describe: "Write a firmware package (or a flat binary) to a module in download mode, verified by MD5",
+const flashCommand: CommandBody<Args> = {
   builder: (y) =>
     y
       .positional("package", { type: "string", describe: "Firmware package (.fbpkg) to write" })

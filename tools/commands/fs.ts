@@ -4,6 +4,7 @@
  * info, check) never write the image; the others replace it atomically, only on success.
  */
 import type { CommandModule } from "yargs";
+import type { CommandBody } from "./command-body.js";
 import cat from "./fs/cat.js";
 import check from "./fs/check.js";
 import format from "./fs/format.js";
@@ -19,9 +20,7 @@ import rm from "./fs/rm.js";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each subcommand has its own argument type
 const subcommands: CommandModule<any, any>[] = [mkfs, ls, cat, get, put, rm, mv, mkdir, info, check, format];
 
-const fsCommand: CommandModule = {
-  command: "fs <command>",
-  describe: "littlefs image files: mkfs, ls, cat, get, put, rm, mv, mkdir, info, check, format",
+const fsCommand: CommandBody = {
   builder: (y) =>
     subcommands
       .reduce((acc, c) => acc.command(c), y)

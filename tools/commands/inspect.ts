@@ -4,7 +4,7 @@
  * the files it lists), and `--extract DIR` to write every partition image to DIR/<name>.bin.
  */
 import { join, resolve } from "node:path";
-import type { CommandModule } from "yargs";
+import type { CommandBody } from "./command-body.js";
 import type { InspectReport } from "../../firmware-sim/package/inspect.js";
 import { inspectPackage } from "../../firmware-sim/package/inspect.js";
 import { io, printJson, println } from "../io.js";
@@ -69,10 +69,7 @@ function printText(r: InspectReport): void {
   }
 }
 
-const inspectCommand: CommandModule<object, Args> = {
-  command: "inspect <package>",
-  describe:
-    "Show a firmware package: partitions, versions, /usr and /bak files with CRCs, backup and checksum state",
+const inspectCommand: CommandBody<Args> = {
   builder: (y) =>
     y
       .positional("package", { type: "string", demandOption: true, describe: "Firmware package (.fbpkg)" })

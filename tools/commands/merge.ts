@@ -3,7 +3,7 @@
  * (customer_backup_fs) littlefs images from a project directory, with checksum.json and
  * backup_restore.json exactly as the device reads them, and swaps them into a base package.
  */
-import type { CommandModule } from "yargs";
+import type { CommandBody } from "./command-body.js";
 import { RESTORE_MODES } from "../../firmware-sim/package/format.js";
 import type { RestoreMode } from "../../firmware-sim/package/format.js";
 import { Progress } from "../progress.js";
@@ -24,11 +24,7 @@ interface Args {
 
 const STEPS = ["read-project", "read-base", "plan", "build-usr", "build-bak", "write", "write-file"];
 
-const mergeCommand: CommandModule<object, Args> = {
-  command: "merge",
-  describe:
-    "Merge a project into a base firmware package: new /usr and /bak littlefs images (replacing the base's) " +
-    "with checksum.json and backup_restore.json as the device reads them",
+const mergeCommand: CommandBody<Args> = {
   builder: (y) =>
     y
       .option("base", {

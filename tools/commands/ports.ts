@@ -1,5 +1,5 @@
 /** `flashbak ports`: list serial ports and point out a Quectel module's REPL port. */
-import type { CommandModule } from "yargs";
+import type { CommandBody } from "./command-body.js";
 import { printJson, println } from "../io.js";
 import { listPorts } from "../serial/port-list.js";
 
@@ -8,9 +8,7 @@ interface Args {
   json?: boolean;
 }
 
-const portsCommand: CommandModule<object, Args> = {
-  command: "ports",
-  describe: "List serial ports; Quectel modules (USB vendor 2C7C) and their REPL port are marked",
+const portsCommand: CommandBody<Args> = {
   builder: (y) =>
     y
       .option("all", {

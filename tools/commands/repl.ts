@@ -1,5 +1,5 @@
 /** `flashbak repl`: an interactive terminal on a module's MicroPython REPL. */
-import type { CommandModule } from "yargs";
+import type { CommandBody } from "./command-body.js";
 import { eprintln, io } from "../io.js";
 import { runTerminal } from "../repl/terminal.js";
 import { openLink } from "../serial/open-link.js";
@@ -10,9 +10,7 @@ interface Args {
   baud: number;
 }
 
-const replCommand: CommandModule<object, Args> = {
-  command: "repl",
-  describe: "Interactive terminal on a module's REPL (raw keys pass through; Ctrl-] exits)",
+const replCommand: CommandBody<Args> = {
   builder: (y) =>
     y
       .option("port", replPortOption)

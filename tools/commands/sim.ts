@@ -3,6 +3,7 @@
  * in tools/commands/sim/; they all work on a flash file (the raw chip image).
  */
 import type { CommandModule } from "yargs";
+import type { CommandBody } from "./command-body.js";
 import boards from "./sim/boards.js";
 import boot from "./sim/boot.js";
 import crc32 from "./sim/crc32.js";
@@ -15,9 +16,7 @@ import serve from "./sim/serve.js";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each subcommand has its own argument type
 const subcommands: CommandModule<any, any>[] = [boards, create, boot, fs, crc32, securedata, fota, serve];
 
-const simCommand: CommandModule = {
-  command: "sim <command>",
-  describe: "Simulated module: boards, flash files, boot-time restore, files, SecureData, FOTA",
+const simCommand: CommandBody = {
   builder: (y) =>
     subcommands
       .reduce((acc, c) => acc.command(c), y)

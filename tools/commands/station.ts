@@ -5,7 +5,7 @@
  * With only --db and --export, it exports the records and prints the summary.
  */
 import { readFileSync } from "node:fs";
-import type { CommandModule } from "yargs";
+import type { CommandBody } from "./command-body.js";
 import { UsageError } from "../../firmware-sim/errors.js";
 import { boardById, partitionByName } from "../../firmware-sim/module/boards.js";
 import { packageInput } from "../flasher/flash-input.js";
@@ -61,9 +61,7 @@ function printSummary(s: StationSummary, json: boolean | undefined): void {
   for (const [code, n] of Object.entries(s.failures)) println(`  ${code}: ${n}`);
 }
 
-const stationCommand: CommandModule<object, Args> = {
-  command: "station",
-  describe: "Factory flashing: flash and provision many modules in parallel, one record per unit",
+const stationCommand: CommandBody<Args> = {
   builder: (y) =>
     y
       .option("package", { type: "string", describe: "Firmware package (.fbpkg) to write to every module" })

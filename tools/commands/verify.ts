@@ -3,7 +3,7 @@
  * partition image) and every checksum.json entry against the file it protects. Prints what
  * failed and exits 1 (check failed) unless everything holds.
  */
-import type { CommandModule } from "yargs";
+import type { CommandBody } from "./command-body.js";
 import { PackageError } from "../../firmware-sim/package/format.js";
 import { inspectPackage, verifyFailures } from "../../firmware-sim/package/inspect.js";
 import { ExitCode } from "../exit-codes.js";
@@ -15,10 +15,7 @@ interface Args {
   json?: boolean;
 }
 
-const verifyCommand: CommandModule<object, Args> = {
-  command: "verify <package>",
-  describe:
-    "Verify every checksum of a firmware package and its checksum.json files (exit 0 only if all hold)",
+const verifyCommand: CommandBody<Args> = {
   builder: (y) =>
     y
       .positional("package", { type: "string", demandOption: true, describe: "Firmware package (.fbpkg)" })

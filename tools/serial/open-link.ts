@@ -6,7 +6,6 @@
  *    is an in-memory REPL device);
  *  - anything else: a real serial port ("/dev/ttyUSB0", "COM6", a pseudo-terminal path).
  */
-import { startReplDevice } from "../../firmware-sim/runtime/repl-device.js";
 import type { SimLine } from "../../firmware-sim/serial/sim-line.js";
 import { SimBinding } from "../../firmware-sim/serial/sim-binding.js";
 import type { SerialLink } from "./link.js";
@@ -26,8 +25,11 @@ export type SimModuleFactory = (name: string, baud: number) => Promise<SimModule
  * Default: an in-memory module. A program sent to its REPL is parked after 10 virtual minutes,
  * so a runaway loop leaves the CLI's deadlines working instead of holding the process.
  */
-export const memorySimModule: SimModuleFactory = (_name, baud) =>
-  startReplDevice({ baud, repl: { execBudgetUs: 600e6 } });
+export const memorySimModule: SimModuleFactory = async (_name, baud) => {
+  // loaded with the first simulated port: it brings the MicroPython runtime
+  const { startReplDevice } = await import("../../firmware-sim/runtime/repl-device.js");
+  return startReplDevice({ baud, repl: { execBudgetUs: 600e6 } });
+};
 let factory: SimModuleFactory = memorySimModule;
 const binding = new SimBinding();
 const devices = new Map<string, SimModule>();

@@ -9,7 +9,7 @@ import { VirtualClock } from "../../firmware-sim/clock.js";
 import { LittleFsDriver } from "../../firmware-sim/module/fs-driver.js";
 import { ModuleDevice } from "../../firmware-sim/module/module-device.js";
 import { exampleIdentity } from "../../firmware-sim/runtime/services.js";
-import { memorySimModule, setSimModuleFactory, type SimModule } from "../serial/open-link.js";
+import { memorySimModule, type SimModule } from "../serial/open-link.js";
 import { loadFlashFile, saveFlashFile } from "./flash-file.js";
 
 /** True when "sim:<name>" names a flash file rather than an in-memory module. */
@@ -43,8 +43,7 @@ export async function flashFileModule(path: string, baud: number): Promise<SimMo
   return { line: dev.line, close };
 }
 
-export function installFlashFileSimPorts(): void {
-  setSimModuleFactory((name, baud) =>
-    namesFlashFile(name) ? flashFileModule(name, baud) : memorySimModule(name, baud),
-  );
+/** The module behind "sim:<name>": a flash file's module, or an in-memory one. */
+export function simModule(name: string, baud: number): Promise<SimModule> {
+  return namesFlashFile(name) ? flashFileModule(name, baud) : memorySimModule(name, baud);
 }
