@@ -42,6 +42,13 @@ export interface ModuleDeviceConfig {
   restoreMode?: RestoreMode;
   /** eFuse MAC seed of the download mode (one per simulated unit). */
   macSeed?: number;
+  /**
+   * True when nothing on the host side sets the line's rate, as on a pseudo-terminal, which
+   * carries no baud rate: the loader's CHANGE_BAUDRATE then re-paces the line itself, and a
+   * reset or the firmware brings it back to `baud`. False (default): the host's port settings
+   * set it (the in-process serialport binding), as a USB-serial adapter does.
+   */
+  moduleSetsBaud?: boolean;
   /** REPL settings (poll source, main.py budget, raw-paste window). */
   repl?: Omit<ReplConfig, "services" | "tx" | "onBoot">;
   logger?: Logger;
@@ -103,6 +110,9 @@ export class ModuleDevice {
       flash: this.flashNow,
       tx: this.line.deviceTx,
       macSeed: this.cfg.macSeed ?? 1,
+      onBaudChange: this.cfg.moduleSetsBaud
+        ? (baud) => this.line.setBaud(baud === 0 ? this.cfg.baud : baud)
+        : undefined,
       // Leaving the loader starts the firmware from the flash it wrote: a fresh power-on.
       onLeave: () => void this.powerOn(),
       onPowerLoss: () => void this.powerOn(),

@@ -90,7 +90,26 @@ export class MemorySecureData implements SecureDataStore {
 }
 
 /** A fixed identity for tests and examples. */
-export function exampleIdentity(imei = "861190051234567"): DeviceIdentity {
+/**
+ * The IMEI of simulated unit `unit` (1..999999): the example TAC 86119005, a serial number
+ * counting from 123456, and the Luhn check digit, so unit 1 is 861190051234562, the default.
+ */
+export function imeiForUnit(unit: number): string {
+  if (!Number.isInteger(unit) || unit < 1 || unit > 999_999) {
+    throw new RangeError(`unit ${unit} outside 1..999999`);
+  }
+  const body = "86119005" + String((123_455 + unit) % 1_000_000).padStart(6, "0");
+  let sum = 0;
+  for (let i = 0; i < body.length; i++) {
+    // Luhn: double every second digit from the right of the full number (check digit included)
+    let d = body.charCodeAt(body.length - 1 - i) - 48;
+    if (i % 2 === 0) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return body + String((10 - (sum % 10)) % 10);
+}
+
+export function exampleIdentity(imei = imeiForUnit(1)): DeviceIdentity {
   return {
     imei,
     model: "EC600N",

@@ -11,10 +11,16 @@ import { flashPackage } from "../../firmware-sim/module/firmware-info.js";
 import { boardFlash } from "../../firmware-sim/module/flash-map.js";
 import { LittleFsDriver } from "../../firmware-sim/module/fs-driver.js";
 import { ModuleDevice } from "../../firmware-sim/module/module-device.js";
-import { exampleIdentity } from "../../firmware-sim/runtime/services.js";
+import { encodeCommand, Op, SYNC_PAYLOAD, words } from "../../firmware-sim/download/protocol.js";
+import { slipEncode } from "../../firmware-sim/download/slip.js";
+import { exampleIdentity, imeiForUnit } from "../../firmware-sim/runtime/services.js";
 import { readPackage } from "../../firmware-sim/package/reader.js";
 
-function exampleDevice(): { dev: ModuleDevice; out: () => string; send: (s: string) => void } {
+function exampleDevice(extra: { baud?: number; moduleSetsBaud?: boolean } = {}): {
+  dev: ModuleDevice;
+  out: () => string;
+  send: (s: string) => void;
+} {
   const pkg = readPackage(new Uint8Array(readFileSync("images/example.fbpkg")));
   const board = boardById(pkg.header.board);
   const clock = new VirtualClock();
@@ -27,6 +33,7 @@ function exampleDevice(): { dev: ModuleDevice; out: () => string; send: (s: stri
     clock,
     baud: 0,
     identity: exampleIdentity(),
+    ...extra,
   });
   let text = "";
   dev.line.onHostData((d) => {
@@ -95,6 +102,35 @@ describe("ModuleDevice: the full module on its serial line", () => {
     await until(() => dev.status().powerCycles === Number(cycles) + 1, "the power-on after the cut");
     expect(dev.flash.dead).toBe(false);
     await until(() => out().lastIndexOf(">>> ") > out().lastIndexOf("mount."), "the prompt after the reboot");
+  });
+
+  it("on a line without a host rate (a pseudo-terminal), CHANGE_BAUDRATE re-paces it until the next reset", async () => {
+    const { dev } = exampleDevice({ baud: 115200, moduleSetsBaud: true });
+    await dev.powerOn();
+    dev.enterDownload();
+    const command = (op: number, data: Uint8Array): void =>
+      dev.line.hostWrite(slipEncode(encodeCommand(op, data)));
+    command(Op.SYNC, SYNC_PAYLOAD);
+    command(Op.CHANGE_BAUDRATE, words(921600, 0));
+    await until(() => dev.line.baudRate === 921600, "the new rate");
+    await dev.powerOn();
+    expect(dev.line.baudRate).toBe(115200);
+  });
+
+  it("unit numbers give Luhn-valid IMEIs, unit 1 being the default", () => {
+    expect(exampleIdentity().imei).toBe(imeiForUnit(1));
+    for (const unit of [1, 2, 9, 10, 4321, 999_999]) {
+      const imei = imeiForUnit(unit);
+      expect(imei).toMatch(/^86119005\d{7}$/);
+      let sum = 0;
+      [...imei].reverse().forEach((c, i) => {
+        const d = Number(c) * (i % 2 === 1 ? 2 : 1);
+        sum += d > 9 ? d - 9 : d;
+      });
+      expect(sum % 10, imei).toBe(0);
+    }
+    expect(new Set([1, 2, 3].map(imeiForUnit)).size).toBe(3);
+    expect(() => imeiForUnit(0)).toThrow(RangeError);
   });
 
   it("the same line reaches the ROM download mode and back to the firmware", async () => {

@@ -149,13 +149,18 @@ export async function flashModule(
       result.identity.chip = await client.detectChip();
       result.identity.simulated = await client.isSimulator();
     }
-    if (result.identity.simulated && (opts.stub ?? true)) await client.runStub();
+    // The rate goes up before the stub is uploaded, so its 9 KiB go at the fast rate too (the
+    // ESP32 ROM takes CHANGE_BAUDRATE; the stub keeps the UART as the ROM left it). The ROM
+    // answers at whatever rate the host syncs with (auto-baud), but a pseudo-terminal carries
+    // none: only CHANGE_BAUDRATE tells such a module the rate. So it goes to every loader but a
+    // stub already running at the fast rate.
     const baud = opts.baud ?? 921600;
-    if (baud > 0 && baud !== result.baud) {
+    if (baud > 0 && (baud !== result.baud || client.personality !== "stub")) {
       await client.changeBaud(baud, result.baud);
       result.baud = baud;
       log(`${link.name}: baud rate ${baud}`);
     }
+    if (result.identity.simulated && (opts.stub ?? true)) await client.runStub();
     if (first) {
       result.identity.mac = await client.readMac();
       result.identity.flashId = await client.flashId();

@@ -12,7 +12,7 @@ import type { BootReport } from "../../firmware-sim/module/boot.js";
 import { LittleFsDriver } from "../../firmware-sim/module/fs-driver.js";
 import { ModuleDevice } from "../../firmware-sim/module/module-device.js";
 import type { RestoreMode } from "../../firmware-sim/module/restore-policy.js";
-import { exampleIdentity } from "../../firmware-sim/runtime/services.js";
+import { exampleIdentity, imeiForUnit } from "../../firmware-sim/runtime/services.js";
 import { servePty, type ServeHandle } from "../serial/serve.js";
 import { createFlash } from "./create-flash.js";
 import { flashFileExists, loadFlashFile, saveFlashFile } from "./flash-file.js";
@@ -33,7 +33,9 @@ export interface ServeModuleOptions {
   link?: string;
   /** Control socket path; default a new path in the temp directory. */
   control?: string;
-  /** IMEI reported by `modem.getDevImei()`. */
+  /** Unit number 1..65535: seeds the eFuse MAC and the default IMEI. Default 1. */
+  unit?: number;
+  /** IMEI reported by `modem.getDevImei()`. Default: the unit's (imeiForUnit). */
   imei?: string;
   /** Boot reports (serve prints warnings). */
   onBoot?: (r: BootReport) => void;
@@ -52,6 +54,10 @@ export interface ServedModule {
 }
 
 export async function serveModule(o: ServeModuleOptions): Promise<ServedModule> {
+  const unit = o.unit ?? 1;
+  if (!Number.isInteger(unit) || unit < 1 || unit > 65535) {
+    throw new UsageError(`--unit must be a whole number 1..65535, got ${unit}`);
+  }
   if (!Number.isInteger(o.baud) || o.baud < 300 || o.baud > 12_000_000) {
     throw new UsageError(`--baud must be between 300 and 12000000, got ${o.baud}`);
   }
@@ -98,7 +104,10 @@ export async function serveModule(o: ServeModuleOptions): Promise<ServedModule> 
         fsDriver: new LittleFsDriver(),
         clock: io.clock,
         baud: o.baud,
-        identity: exampleIdentity(o.imei),
+        identity: exampleIdentity(o.imei ?? imeiForUnit(unit)),
+        macSeed: unit,
+        // a pseudo-terminal has no baud rate: the module's UART rate paces the line
+        moduleSetsBaud: true,
         restoreMode: o.restore,
         repl: { pollInput: io.pollInput, mainBudgetUs: 0 },
         onBoot: o.onBoot,

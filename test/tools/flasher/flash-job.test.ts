@@ -53,6 +53,30 @@ describe("flashModule", () => {
     expect(u.loader.active).toBe(false);
   });
 
+  it("raises the rate at the ROM, before the stub upload, even when the first SYNC already worked at it", async () => {
+    // A pseudo-terminal answers a SYNC at any rate: only CHANGE_BAUDRATE tells the module.
+    const changes: Array<[number, string]> = [];
+    const holder: { unit?: ReturnType<typeof simUnit> } = {};
+    const u = simUnit({
+      flashSize: MiB,
+      loader: {
+        onBaudChange: (b) => {
+          // enter() reports 0 (following the host) while the unit is being built
+          if (holder.unit === undefined) return;
+          changes.push([b, holder.unit.loader.state]);
+          holder.unit.link.setModuleBaud(b);
+        },
+      },
+    });
+    holder.unit = u;
+    await flashModule(u.link, planFlash(regions(), { flashSize: MiB }), {
+      ...fast,
+      time: u.timeline,
+      resetAfter: false,
+    });
+    expect(changes).toEqual([[921600, "rom"]]);
+  });
+
   it("never touches a preserved region", async () => {
     const u = simUnit({ flashSize: MiB });
     const secret = noise(0x4000, 99);

@@ -18,6 +18,7 @@ interface Args {
   download?: boolean;
   link?: string;
   control?: string;
+  unit: number;
   imei?: string;
   json?: boolean;
 }
@@ -71,7 +72,14 @@ const serveCommand: CommandModule<object, Args> = {
         type: "string",
         describe: "Control socket path (default: a new path in the temp dir)",
       })
-      .option("imei", { type: "string", describe: "IMEI the module reports (default 861190051234567)" })
+      .option("unit", {
+        type: "number",
+        default: 1,
+        describe:
+          "Unit number (1..65535): the eFuse MAC 24:0a:c4:00:<unit> and, without --imei, the IMEI " +
+          "(unit 1: 861190051234562). Give each module served at once its own, as a station tells units apart by them",
+      })
+      .option("imei", { type: "string", describe: "IMEI the module reports (default: from --unit)" })
       .example(
         "$0 sim serve images/example.fbpkg --flash dev.bin",
         "serve the example project; state kept in dev.bin",
@@ -80,6 +88,10 @@ const serveCommand: CommandModule<object, Args> = {
       .example(
         "$0 sim serve images/example.fbpkg --download",
         "start in download mode for flashbak flash or esptool",
+      )
+      .example(
+        "$0 sim serve --board ec600u --download --unit 2 --link /tmp/ttyQ2",
+        "a second module for a station run, with its own MAC and IMEI",
       )
       .epilogue(
         "Control socket (one command per line, see firmware-sim/SPEC.md 'Control channel'):\n" +
@@ -97,6 +109,7 @@ const serveCommand: CommandModule<object, Args> = {
       download: argv.download,
       link: argv.link,
       control: argv.control,
+      unit: argv.unit,
       imei: argv.imei,
       onBoot: (r) => {
         for (const w of r.warnings) eprintln(`flashbak: WARNING: ${w}`);
