@@ -1,5 +1,5 @@
 import { SerialPortStream } from "@serialport/stream";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { VirtualClock } from "../../firmware-sim/clock.js";
 import { SimBinding } from "../../firmware-sim/serial/sim-binding.js";
 import { SimLine } from "../../firmware-sim/serial/sim-line.js";
@@ -54,5 +54,61 @@ describe("links to a SimLine", () => {
     line.faults.disconnect();
     binding.openPort("sim:s")?.poke();
     await expect(link.read(1000)).rejects.toMatchObject({ code: "SERIAL_CLOSED" });
+  });
+});
+
+describe("StreamLink writes", () => {
+  it("a device that stops reading ends a write with SERIAL_TIMEOUT, not a wait forever", async () => {
+    const { EventEmitter } = await import("node:events");
+    // a port whose writes are accepted into the driver but never leave (nobody reads them)
+    const port = Object.assign(new EventEmitter(), {
+      baudRate: 921600,
+      write: (_d: Buffer, _cb: (e?: Error | null) => void) => true,
+      drain: (_cb: (e?: Error | null) => void) => undefined,
+    });
+    const link = new StreamLink("stuck", port as unknown as SerialPortStream);
+    vi.useFakeTimers();
+    try {
+      const w = link.write(new Uint8Array(16384));
+      const caught = w.catch((e: unknown) => e);
+      // 2 s plus three times the wire time of 16 KiB at 921600 baud (0.53 s)
+      await vi.advanceTimersByTimeAsync(2400);
+      await vi.advanceTimersByTimeAsync(200);
+      expect(await caught).toMatchObject({ code: "SERIAL_TIMEOUT" });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe("StreamLink and node-serialport's unix poller", () => {
+  it("a pending write re-arms the poller for both directions until it completes", async () => {
+    const { EventEmitter } = await import("node:events");
+    const polls: number[] = [];
+    let complete: (() => void) | undefined;
+    const port = Object.assign(new EventEmitter(), {
+      baudRate: 115200,
+      // the binding waits for "writable" that a concurrent read's poll dropped
+      write: (_d: Buffer, cb: (e?: Error | null) => void) => {
+        complete = () => cb(null);
+        return true;
+      },
+      port: { poller: { poll: (flags: number) => polls.push(flags) } },
+    });
+    const link = new StreamLink("kick", port as unknown as SerialPortStream);
+    vi.useFakeTimers();
+    try {
+      const w = link.write(new Uint8Array(64));
+      await vi.advanceTimersByTimeAsync(100);
+      expect(polls.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(polls)).toEqual(new Set([3])); // UV_READABLE | UV_WRITABLE
+      complete!();
+      await w;
+      const after = polls.length;
+      await vi.advanceTimersByTimeAsync(100);
+      expect(polls.length).toBe(after); // no kicks once the write is done
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

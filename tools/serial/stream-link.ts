@@ -7,6 +7,12 @@ import type { SerialPortStream } from "@serialport/stream";
 import { FlashbakError } from "../../firmware-sim/errors.js";
 import { SerialTimeout, type SerialLink } from "./link.js";
 
+/** libuv's poll event flags, as node-serialport's Poller takes them. */
+const UV_READABLE = 1;
+const UV_WRITABLE = 2;
+/** How often a pending write re-arms the poller, ms. */
+const KICK_MS = 25;
+
 export class StreamLink implements SerialLink {
   private buffered: Buffer[] = [];
   private wake: (() => void) | undefined;
@@ -54,18 +60,59 @@ export class StreamLink implements SerialLink {
     return link;
   }
 
+  /**
+   * Write and wait until the operating system has taken the bytes, as pyserial's write does.
+   * No `drain` (tcdrain): every caller waits for the device's answer anyway, and node-serialport
+   * runs each tcdrain in a libuv worker thread, of which there are four: with more ports
+   * flashing at once the drains queue behind each other, and one that never returns (seen on
+   * pseudo-terminals) stalls its port for good. The wait has a deadline: a device that stops
+   * reading would otherwise hold the writer forever. It allows three times the wire time at the
+   * port's rate, plus 2 s.
+   */
   async write(data: Uint8Array): Promise<void> {
     if (this.failure) throw this.failure;
-    await new Promise<void>((resolve, reject) => {
+    const baud = this.port.baudRate > 0 ? this.port.baudRate : 9600;
+    const deadlineMs = 2000 + (3 * data.length * 10 * 1000) / baud;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(this.failure ?? new SerialTimeout(this.name, Math.round(deadlineMs), "write progress")),
+        deadlineMs,
+      );
+    });
+    const done = new Promise<void>((resolve, reject) => {
       this.port.write(Buffer.from(data), (err) =>
         err ? reject(new FlashbakError("SERIAL_IO", `${this.name}: ${err.message}`)) : resolve(),
       );
     });
-    await new Promise<void>((resolve, reject) =>
-      this.port.drain((err) =>
-        err ? reject(new FlashbakError("SERIAL_IO", `${this.name}: ${err.message}`)) : resolve(),
-      ),
-    );
+    // the loser of the race must not surface later as an unhandled rejection
+    done.catch(() => undefined);
+    const kicker = setInterval(() => this.kickPoller(), KICK_MS);
+    try {
+      await Promise.race([done, expired]);
+    } finally {
+      clearTimeout(timer);
+      clearInterval(kicker);
+    }
+  }
+
+  /**
+   * Re-arm node-serialport's unix poller for both directions. Its Poller (bindings-cpp
+   * poller.cpp) records every requested event but hands libuv only the latest request
+   * (`uv_poll_start(handle, events)`, not the recorded set). So when a write waits for
+   * "writable" (the driver's buffer was full: every 16 KiB flash block at 115200, or a busy
+   * pseudo-terminal) and the reader then polls for "readable", the write's wake-up is gone, and
+   * with the module waiting for those very bytes nothing ever wakes it: the port stalls for good
+   * (seen with 8 and 16 ports flashing at once). Asking for both again while a write is pending
+   * restores it; an event nobody waits for is dropped by the poller.
+   */
+  private kickPoller(): void {
+    const binding = (this.port as { port?: { poller?: { poll?: (flags: number) => void } } }).port;
+    try {
+      binding?.poller?.poll?.(UV_READABLE | UV_WRITABLE);
+    } catch {
+      // the port closed under us: the write ends with its own error
+    }
   }
 
   async read(timeoutMs: number): Promise<Uint8Array> {
