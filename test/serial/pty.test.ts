@@ -1,4 +1,5 @@
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -7,6 +8,8 @@ import { promisify } from "node:util";
 import { SerialPort } from "serialport";
 import { afterEach, describe, expect, it } from "vitest";
 import { RawRepl } from "../../tools/repl/raw-repl.js";
+import { Rng } from "../../firmware-sim/flash/faults.js";
+import { PtyBridge } from "../../tools/serial/pty.js";
 import { StreamLink } from "../../tools/serial/stream-link.js";
 import { memoryServeTarget, servePty, type ServeHandle } from "../../tools/serial/serve.js";
 
@@ -224,5 +227,49 @@ describe("serve on a pseudo-terminal", () => {
     const ctl = run(PYTHON, ["-c", CONTROL_CLIENT, sock, "power-cycle", "2.0"], { timeout: 30000 });
     expect(await watching).toMatch(/boot 1\r\n[\s\S]*boot 2\r\n[\s\S]*KeyboardInterrupt/);
     expect((await ctl).stdout.trim()).toBe("OK power cycled");
+  });
+});
+
+/** A client that opens the port raw, says OPEN, sleeps, then reads `n` bytes and prints their SHA-256. */
+const SLOW_READER = String.raw`
+import os, sys, tty, time, select, hashlib
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+tty.setraw(fd)
+sys.stdout.write('OPEN\n'); sys.stdout.flush()
+time.sleep(1.0)
+want = int(sys.argv[2]); got = b''; end = time.time() + 20
+while len(got) < want and time.time() < end:
+    r, _, _ = select.select([fd], [], [], 0.1)
+    if r:
+        got += os.read(fd, 65536)
+sys.stdout.write('%d %s\n' % (len(got), hashlib.sha256(got).hexdigest()))
+`;
+
+describe("the pseudo-terminal helper", () => {
+  it("holds bytes back for a client that reads slowly instead of dropping them", async () => {
+    const pty = await PtyBridge.open({ onData: () => undefined });
+    try {
+      const data = new Rng(5).bytes(200_000);
+      const child = spawn(PYTHON, ["-c", SLOW_READER, pty.path, String(data.length)]);
+      let out = "";
+      const done = new Promise<string>((resolve, reject) => {
+        const t = setTimeout(() => (child.kill(), reject(new Error("slow reader: no result"))), 30_000);
+        child.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+          if (out.includes("OPEN\n")) {
+            // the client is reading nothing for a second: far more than the pty buffer arrives
+            for (let i = 0; i < data.length; i += 4096) pty.write(data.subarray(i, i + 4096));
+            out = out.replace("OPEN\n", "");
+          }
+          if (/\d+ [0-9a-f]{64}\n/.test(out)) {
+            clearTimeout(t);
+            resolve(out.trim());
+          }
+        });
+      });
+      expect(await done).toBe(`${data.length} ${createHash("sha256").update(data).digest("hex")}`);
+    } finally {
+      await pty.close();
+    }
   });
 });

@@ -41,6 +41,7 @@ sys.stdout.flush()
 fout = os.open(to_node, os.O_WRONLY)
 os.set_blocking(fout, False)
 pending = bytearray()
+to_pty = bytearray()
 inbuf = bytearray()
 clients = {}
 cbuf = {}
@@ -51,7 +52,7 @@ def send(kind, payload):
 
 while True:
     rl = [0, m, fin] + ([srv] if srv else []) + list(clients.values())
-    wl = [fout] if pending else []
+    wl = ([fout] if pending else []) + ([m] if to_pty else [])
     r, w, _ = select.select(rl, wl, [], 1.0)
     if 0 in r and not os.read(0, 4096):
         break
@@ -75,10 +76,12 @@ while True:
             kind, payload = bytes(inbuf[0:1]), bytes(inbuf[5:5 + n])
             del inbuf[0:5 + n]
             if kind == b'D':
-                try:
-                    os.write(m, payload)
-                except OSError:
-                    pass
+                # queued, not written here: a pty buffer filled by a slow reader must hold the
+                # bytes back, not drop them. Beyond 256 KiB nobody is reading (no client, or one
+                # stopped): the oldest go, as they would on a UART with no one listening.
+                to_pty.extend(payload)
+                if len(to_pty) > 262144:
+                    del to_pty[0:len(to_pty) - 262144]
             elif kind == b'R':
                 cid, _, reply = payload.partition(b' ')
                 c = clients.get(int(cid))
@@ -108,6 +111,15 @@ while True:
                 line, _, rest = cbuf[cid].partition(b'\n')
                 cbuf[cid] = rest
                 send(b'C', str(cid).encode() + b' ' + line.rstrip(b'\r'))
+    if to_pty:
+        try:
+            n = os.write(m, to_pty)
+            del to_pty[0:n]
+        except BlockingIOError:
+            pass
+        except OSError:
+            # no client has the port open (EIO): the bytes go nowhere, as on an unplugged cable
+            to_pty.clear()
     if fout in w and pending:
         try:
             n = os.write(fout, pending)

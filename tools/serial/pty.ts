@@ -59,6 +59,8 @@ function python3(): string {
 
 export class PtyBridge {
   private inbuf = Buffer.alloc(0);
+  /** One read buffer for every poll: polls run every 2 ms, and most find nothing. */
+  private readonly chunk = Buffer.allocUnsafe(65536);
   private closed = false;
 
   private constructor(
@@ -117,7 +119,7 @@ export class PtyBridge {
   /** Read whatever the helper forwarded and dispatch it. Safe to call at any time, never blocks. */
   poll(): void {
     if (this.closed) return;
-    const chunk = Buffer.alloc(65536);
+    const chunk = this.chunk;
     for (;;) {
       let n = 0;
       try {
