@@ -8,29 +8,19 @@
  * the same pack run in this process shows what the library and host I/O cost without start-up.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { createImage } from "../tools/fs-image/image-file.js";
 import { putHost } from "../tools/fs-image/transfer.js";
 import type { Bench, BenchResult } from "./report.js";
+import { repoRoot } from "./repo-root.js";
 
 const FILES = 1000;
 const DIRS = 10;
 const RUNS = 3;
 /** A child that has not exited by then is killed and the bench fails (it must stop by itself). */
 const CHILD_TIMEOUT_MS = 120_000;
-
-/** The checkout root: the nearest directory above this module holding bin/flashbak.js. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    if (existsSync(join(dir, "bin", "flashbak.js"))) return dir;
-    dir = dirname(dir);
-  }
-  throw new Error("bench fs-cli: bin/flashbak.js not found above " + dirname(fileURLToPath(import.meta.url)));
-}
 
 /** Deterministic contents: each file its own byte pattern, sizes spread around 9.4 KB. */
 function makeTree(root: string): number {

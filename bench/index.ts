@@ -8,6 +8,7 @@ import { littlefsBenches } from "./littlefs.js";
 import { mergeBenches } from "./merge.js";
 import { moduleBenches } from "./module.js";
 import { serialBenches } from "./serial.js";
+import { stationPtyBenches } from "./station-pty.js";
 
 export const benches: Bench[] = [
   ...esptoolJsBenches,
@@ -18,4 +19,5 @@ export const benches: Bench[] = [
   ...mergeBenches,
   ...moduleBenches,
   ...serialBenches,
+  ...stationPtyBenches,
 ];

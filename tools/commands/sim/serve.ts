@@ -3,6 +3,7 @@
  * picocom, screen, miniterm, mpremote and flashbak's own tools open like a real REPL port, with
  * a control socket for power cuts, resets, download mode and line faults. Runs until Ctrl-C.
  */
+import { formatMac, macFromSeed } from "../../../firmware-sim/download/esp32-registers.js";
 import type { CommandModule } from "yargs";
 import type { RestoreMode } from "../../../firmware-sim/module/restore-policy.js";
 import { eprintln, printJson, println } from "../../io.js";
@@ -118,6 +119,8 @@ const serveCommand: CommandModule<object, Args> = {
       },
     });
     const port = argv.link ?? served.handle.path;
+    const mac = formatMac(macFromSeed(argv.unit));
+    const imei = served.device.services.identity.imei;
     if (argv.json) {
       printJson({
         port,
@@ -127,6 +130,9 @@ const serveCommand: CommandModule<object, Args> = {
         flashCreated: served.flashCreated,
         board: served.board,
         baud: argv.baud,
+        unit: argv.unit,
+        mac,
+        imei,
       });
     } else {
       println(`flashbak: simulated ${served.board} module on ${port} (${argv.baud} baud)`);
@@ -135,6 +141,7 @@ const serveCommand: CommandModule<object, Args> = {
           (served.temporaryFlash ? " (temporary: pass --flash FILE to keep the module's state)" : "") +
           (served.flashCreated ? " (new)" : ""),
       );
+      println(`  unit ${argv.unit}:     MAC ${mac} (download mode), IMEI ${imei}`);
       println(
         `  control:    ${served.controlSocket}   (printf 'status\\n' | socat - UNIX-CONNECT:${served.controlSocket})`,
       );
