@@ -15,7 +15,7 @@ import { FlashbakError } from "../../firmware-sim/errors.js";
 import type { SerialLink } from "../serial/link.js";
 import { EspClient } from "./esp-client.js";
 import { FlasherError } from "./flasher-error.js";
-import { compressedRun, runsOf, type FlashPlan, type Run, type Segment } from "./flash-plan.js";
+import { compressedRun, PROBE_BYTES, runsOf, type FlashPlan, type Run, type Segment } from "./flash-plan.js";
 import { realTime, type HostTime } from "./host-time.js";
 
 export interface FlashJobOptions {
@@ -90,6 +90,14 @@ export interface FlashResult {
    * confirmed by the loader no longer answering).
    */
   reset: boolean;
+}
+
+/** True when the module already holds the segment: its first PROBE_BYTES, then all of it. */
+export async function holdsSegment(client: Pick<EspClient, "md5">, seg: Segment): Promise<boolean> {
+  if (seg.data.length > 2 * PROBE_BYTES && (await client.md5(seg.offset, PROBE_BYTES)) !== seg.probeMd5) {
+    return false;
+  }
+  return (await client.md5(seg.offset, seg.data.length)) === seg.md5;
 }
 
 /** Flash size from a JEDEC ID's capacity byte (2^n bytes), 0 when implausible. */
@@ -195,7 +203,7 @@ export async function flashModule(
       for (const seg of plan.segments) {
         if (verified.has(seg)) continue;
         progress("check");
-        if ((opts.skipUnchanged ?? true) && (await client.md5(seg.offset, seg.data.length)) === seg.md5) {
+        if ((opts.skipUnchanged ?? true) && (await holdsSegment(client, seg))) {
           verified.add(seg);
           result.skippedBytes += seg.data.length;
           result.segmentsSkipped++;

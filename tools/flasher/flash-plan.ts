@@ -47,12 +47,28 @@ export class Segment {
     readonly data: Uint8Array,
   ) {}
 
+  private probeDigest: string | undefined;
+
   /** MD5 of the data, lowercase hex (what SPI_FLASH_MD5 must answer). */
   get md5(): string {
     this.digest ??= createHash("md5").update(this.data).digest("hex");
     return this.digest;
   }
+
+  /** MD5 of the first `PROBE_BYTES` of the data (the quick check before the whole one). */
+  get probeMd5(): string {
+    this.probeDigest ??= createHash("md5").update(this.data.subarray(0, PROBE_BYTES)).digest("hex");
+    return this.probeDigest;
+  }
 }
+
+/**
+ * Bytes at the start of a segment checked before the whole segment: on a module that holds
+ * something else (a blank or older chip) the quick check already differs, and the module is
+ * spared an MD5 over 64 KiB (3.3 ms at 20 MB/s, 1.3% of a 2 Mbaud flash); on a module that
+ * holds the same it costs one more short round trip.
+ */
+export const PROBE_BYTES = 4096;
 
 /**
  * Consecutive segments written in one FLASH_(DEFL_)BEGIN session. Why runs: each session ends

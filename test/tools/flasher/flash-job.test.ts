@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { flashModule, type FlashJobOptions } from "../../../tools/flasher/flash-job.js";
-import { planFlash, type FlashRegion } from "../../../tools/flasher/flash-plan.js";
+import { createHash } from "node:crypto";
+import { flashModule, holdsSegment, type FlashJobOptions } from "../../../tools/flasher/flash-job.js";
+import { planFlash, PROBE_BYTES, Segment, type FlashRegion } from "../../../tools/flasher/flash-plan.js";
 import { noise, simUnit } from "../../download/harness.js";
 
 const MiB = 1 << 20;
@@ -75,6 +76,33 @@ describe("flashModule", () => {
       resetAfter: false,
     });
     expect(changes).toEqual([[921600, "rom"]]);
+  });
+
+  it("checks the first 4 KiB before a whole segment: one short MD5 when the module holds something else", async () => {
+    const data = noise(0x10000, 21);
+    const seg = new Segment("app", 0x10000, data);
+    const md5 = (b: Uint8Array): string => createHash("md5").update(b).digest("hex");
+    const ask = (flash: Uint8Array) => {
+      const sizes: number[] = [];
+      const client = {
+        md5: async (addr: number, size: number) => {
+          sizes.push(size);
+          return md5(flash.subarray(addr - 0x10000, addr - 0x10000 + size));
+        },
+      };
+      return { sizes, held: () => holdsSegment(client, seg) };
+    };
+    const blank = ask(new Uint8Array(0x10000).fill(0xff));
+    expect(await blank.held()).toBe(false);
+    expect(blank.sizes).toEqual([PROBE_BYTES]);
+    const same = ask(data);
+    expect(await same.held()).toBe(true);
+    expect(same.sizes).toEqual([PROBE_BYTES, 0x10000]);
+    const tail = Uint8Array.from(data);
+    tail[0xffff] ^= 1; // same start, different end: the whole MD5 decides
+    const differs = ask(tail);
+    expect(await differs.held()).toBe(false);
+    expect(differs.sizes).toEqual([PROBE_BYTES, 0x10000]);
   });
 
   it("never touches a preserved region", async () => {
