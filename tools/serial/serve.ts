@@ -1,8 +1,9 @@
 /**
  * `serve`: put a simulated module's REPL port on a pseudo-terminal that real tools open, with
  * a control channel on a unix socket (SPEC.md "Control channel"). Host bytes are polled every
- * 2 ms while the module is idle and synchronously from inside the VM while Python runs, so a
- * busy main.py hears Ctrl-C and a control command (power-cycle) takes effect even then.
+ * 2 ms while the line is busy (20 ms once it has been quiet for 200 ms) and synchronously from
+ * inside the VM while Python runs, so a busy main.py hears Ctrl-C and a control command
+ * (power-cycle) takes effect even then.
  */
 import type { Clock } from "../../firmware-sim/clock.js";
 import { PowerLoss, isPowerLoss } from "../../firmware-sim/errors.js";
@@ -10,6 +11,11 @@ import { handleControl, type ControlTarget } from "../../firmware-sim/serial/con
 import type { SimLine } from "../../firmware-sim/serial/sim-line.js";
 import { createReplDevice, memoryServices, type ReplDevice } from "../../firmware-sim/runtime/repl-device.js";
 import { PtyBridge, type PtyOptions } from "./pty.js";
+
+/** Line polling while bytes flow, while the line is quiet, and what counts as quiet, ms. */
+const ACTIVE_POLL_MS = 2;
+const IDLE_POLL_MS = 20;
+const QUIET_AFTER_MS = 200;
 
 /** Longest real sleep between two polls of the line, µs. */
 const SLICE_US = 5000;
@@ -111,6 +117,8 @@ export async function servePty(
 ): Promise<ServeHandle> {
   /** Set once the module is built; the pseudo-terminal's callbacks may fire before that. */
   const built: { target?: ServeTarget } = {};
+  /** When bytes last crossed the line (either way), performance.now() ms. */
+  let activeAt = performance.now();
   /** > 0 while the helper is polled from inside the module (Python running, UART pacing). */
   let depth = 0;
   let collected: number[] = [];
@@ -118,6 +126,7 @@ export async function servePty(
   const pty = await PtyBridge.open(
     {
       onData: (d) => {
+        activeAt = performance.now();
         const target = built.target;
         if (target === undefined) return;
         // Inside the module the bytes are handed to the REPL's poll; outside they arrive normally.
@@ -175,8 +184,16 @@ export async function servePty(
   };
   const t = await build(io);
   built.target = t;
-  t.line.onHostData((d) => pty.write(d));
-  const timer = setInterval(() => {
+  t.line.onHostData((d) => {
+    activeAt = performance.now();
+    pty.write(d);
+  });
+  // Poll every 2 ms while bytes flow (a flasher's next command waits on it), every 20 ms once
+  // the line has been quiet for 200 ms: an idle module then costs a tenth of the wake-ups
+  // (16 served modules polling every 2 ms took a core of their own).
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const tick = (): void => {
     try {
       flushCollected(t);
       pty.poll();
@@ -184,12 +201,17 @@ export async function servePty(
       // The module's own fault handler restarts it; a power cut must not kill the server.
       if (!isPowerLoss(e)) throw e;
     }
-  }, 2);
+    if (closed) return;
+    const quiet = performance.now() - activeAt > QUIET_AFTER_MS;
+    timer = setTimeout(tick, quiet ? IDLE_POLL_MS : ACTIVE_POLL_MS);
+  };
+  tick();
   void t.start();
   return {
     path: pty.path,
     async close() {
-      clearInterval(timer);
+      closed = true;
+      clearTimeout(timer);
       await pty.close();
     },
   };
