@@ -48,6 +48,13 @@ export class Segment {
   ) {}
 
   private probeDigest: string | undefined;
+  private blankValue: boolean | undefined;
+
+  /** True when every byte is 0xFF (erased flash holds it already if the chip is blank there). */
+  get blank(): boolean {
+    this.blankValue ??= this.data.every((b) => b === 0xff);
+    return this.blankValue;
+  }
 
   /** MD5 of the data, lowercase hex (what SPI_FLASH_MD5 must answer). */
   get md5(): string {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
-import { flashModule, holdsSegment, type FlashJobOptions } from "../../../tools/flasher/flash-job.js";
+import {
+  flashModule,
+  holdsSegment,
+  segmentsHeld,
+  type FlashJobOptions,
+} from "../../../tools/flasher/flash-job.js";
 import { planFlash, PROBE_BYTES, Segment, type FlashRegion } from "../../../tools/flasher/flash-plan.js";
 import { noise, simUnit } from "../../download/harness.js";
 
@@ -103,6 +108,37 @@ describe("flashModule", () => {
     const differs = ask(tail);
     expect(await differs.held()).toBe(false);
     expect(differs.sizes).toEqual([PROBE_BYTES, 0x10000]);
+  });
+
+  it("checks a stretch of blank segments with one MD5, and one by one only when it differs", async () => {
+    const md5 = (b: Uint8Array): string => createHash("md5").update(b).digest("hex");
+    const blankSeg = (off: number) => new Segment("fs", off, new Uint8Array(0x10000).fill(0xff));
+    const segs = [
+      new Segment("app", 0, noise(0x10000, 3)),
+      blankSeg(0x10000),
+      blankSeg(0x20000),
+      blankSeg(0x30000),
+      blankSeg(0x50000), // not contiguous: a stretch of its own
+    ];
+    const run = async (flash: Uint8Array) => {
+      const sizes: number[] = [];
+      const client = {
+        md5: async (addr: number, size: number) => {
+          sizes.push(size);
+          return md5(flash.subarray(addr, addr + size));
+        },
+      };
+      const held = await segmentsHeld(client, segs);
+      return { sizes, held: segs.map((s) => held.has(s)) };
+    };
+    const blank = await run(new Uint8Array(0x60000).fill(0xff));
+    expect(blank.held).toEqual([false, true, true, true, true]);
+    expect(blank.sizes).toEqual([PROBE_BYTES, 0x30000, 0x10000]);
+    const written = new Uint8Array(0x60000).fill(0xff);
+    written[0x2abcd] = 0; // one byte of the stretch is programmed
+    const some = await run(written);
+    expect(some.held).toEqual([false, true, false, true, true]);
+    expect(some.sizes).toEqual([PROBE_BYTES, 0x30000, 0x10000, 0x10000, 0x10000, 0x10000]);
   });
 
   it("never touches a preserved region", async () => {
