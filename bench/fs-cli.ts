@@ -3,7 +3,10 @@
  * `npm run build`) in a child process, timed from spawn to exit, packing a tree of 1000 files
  * (about 9 MiB, 10 directories of 100 files, 7.4..11.4 KiB each) into a 16 MiB image with
  * 4096-byte blocks and the reference configuration. The reference C littlefs packs the same in
- * about 0.15 s. The figures include Node's start-up, measured on its own beside them, and the
+ * about 0.15 s on the development machine; built outside this repository on our 2-core CI-class
+ * machine it takes 0.23 s as a whole process (0.14 s for the pack) and writes the same bytes,
+ * with the same 150,912 programs and 2,859 erases. The figures include Node's start-up, measured
+ * on its own beside them, and the
  * device work of the pack (bytes read, programmed and erased, from the command's --json report);
  * the same pack run in this process shows what the library and host I/O cost without start-up.
  */
@@ -110,7 +113,9 @@ function mkfsBench(): BenchResult[] {
         metric: `${what} (median of ${RUNS})`,
         value: median(secs),
         unit: "s",
-        goal: "reference C ~0.15",
+        // the reference C littlefs, built outside this repository on the same 2-core machine,
+        // packing the same tree with the same configuration into the same bytes (README)
+        goal: "<= 2x reference (C here: 0.23 whole process, 0.14 pack)",
       },
       { bench: b, metric: `${what} (best)`, value: Math.min(...secs), unit: "s" },
       { bench: b, metric: "node start-up (flashbak --version)", value: startup, unit: "s" },
