@@ -93,6 +93,7 @@ describe("StreamLink and node-serialport's unix poller", () => {
         complete = () => cb(null);
         return true;
       },
+      isOpen: true,
       port: { poller: { poll: (flags: number) => polls.push(flags) } },
     });
     const link = new StreamLink("kick", port as unknown as SerialPortStream);
@@ -107,6 +108,12 @@ describe("StreamLink and node-serialport's unix poller", () => {
       const after = polls.length;
       await vi.advanceTimersByTimeAsync(100);
       expect(polls.length).toBe(after); // no kicks once the write is done
+      // a write racing close(): the destroyed native poller must never be polled
+      port.isOpen = false;
+      const late = link.write(new Uint8Array(64)).catch((e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(3000);
+      expect(polls.length).toBe(after);
+      expect(await late).toMatchObject({ code: "SERIAL_TIMEOUT" });
     } finally {
       vi.useRealTimers();
     }

@@ -272,4 +272,31 @@ describe("the pseudo-terminal helper", () => {
       await pty.close();
     }
   });
+
+  it("drops output nobody took for 2 s: a client that connects late sees recent output only", async () => {
+    const pty = await PtyBridge.open({ onData: () => undefined });
+    try {
+      const data = new Rng(6).bytes(400_000);
+      for (let i = 0; i < data.length; i += 4096) pty.write(data.subarray(i, i + 4096));
+      await new Promise((r) => setTimeout(r, 3500));
+      const r = await run(PYTHON, ["-c", LATE_READER, pty.path], { timeout: 15_000 });
+      // at most what the kernel's pty buffer held, never the 256 KiB queue of stale output
+      expect(Number(r.stdout.trim())).toBeLessThan(100_000);
+    } finally {
+      await pty.close();
+    }
+  });
 });
+
+/** A client that opens the port raw, reads for one second and prints how many bytes came. */
+const LATE_READER = String.raw`
+import os, sys, tty, time, select
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+tty.setraw(fd)
+got = 0; end = time.time() + 1.0
+while time.time() < end:
+    r, _, _ = select.select([fd], [], [], 0.1)
+    if r:
+        got += len(os.read(fd, 65536))
+sys.stdout.write('%d\n' % got)
+`;

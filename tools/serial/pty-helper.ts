@@ -14,7 +14,7 @@
  * The helper exits when its stdin (a pipe from Node) closes.
  */
 export const PTY_HELPER_PY = String.raw`
-import os, sys, pty, tty, select, socket, struct, errno
+import os, sys, pty, tty, select, socket, struct, errno, time, collections
 
 d = sys.argv[1]
 ctl_path = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] else None
@@ -41,7 +41,9 @@ sys.stdout.flush()
 fout = os.open(to_node, os.O_WRONLY)
 os.set_blocking(fout, False)
 pending = bytearray()
-to_pty = bytearray()
+# module output not yet taken by the pty: (time queued, bytes) chunks
+to_pty = collections.deque()
+to_pty_len = 0
 inbuf = bytearray()
 clients = {}
 cbuf = {}
@@ -77,11 +79,9 @@ while True:
             del inbuf[0:5 + n]
             if kind == b'D':
                 # queued, not written here: a pty buffer filled by a slow reader must hold the
-                # bytes back, not drop them. Beyond 256 KiB nobody is reading (no client, or one
-                # stopped): the oldest go, as they would on a UART with no one listening.
-                to_pty.extend(payload)
-                if len(to_pty) > 262144:
-                    del to_pty[0:len(to_pty) - 262144]
+                # bytes back, not drop them
+                to_pty.append((time.monotonic(), bytearray(payload)))
+                to_pty_len += len(payload)
             elif kind == b'R':
                 cid, _, reply = payload.partition(b' ')
                 c = clients.get(int(cid))
@@ -111,15 +111,27 @@ while True:
                 line, _, rest = cbuf[cid].partition(b'\n')
                 cbuf[cid] = rest
                 send(b'C', str(cid).encode() + b' ' + line.rstrip(b'\r'))
-    if to_pty:
+    # Output nobody took for 2 s, or beyond 256 KiB, is dropped: nobody is reading (no client,
+    # or one that stopped), as on a UART with no one listening. A client that connects later
+    # then sees recent output only; a reader that pauses briefly loses nothing.
+    now = time.monotonic()
+    while to_pty and (now - to_pty[0][0] > 2.0 or to_pty_len > 262144):
+        to_pty_len -= len(to_pty.popleft()[1])
+    while to_pty:
         try:
-            n = os.write(m, to_pty)
-            del to_pty[0:n]
+            n = os.write(m, to_pty[0][1])
         except BlockingIOError:
-            pass
+            break
         except OSError:
-            # no client has the port open (EIO): the bytes go nowhere, as on an unplugged cable
+            # the pty is gone (EIO): the bytes go nowhere, as on an unplugged cable
             to_pty.clear()
+            to_pty_len = 0
+            break
+        to_pty_len -= n
+        if n < len(to_pty[0][1]):
+            del to_pty[0][1][0:n]
+            break
+        to_pty.popleft()
     if fout in w and pending:
         try:
             n = os.write(fout, pending)

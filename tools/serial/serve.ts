@@ -54,6 +54,7 @@ export class RealtimeClock implements Clock {
   private readonly start: number;
   /** The module's time after its last advance, µs since start. */
   private moduleUs = 0;
+  private skewUs = 0;
 
   constructor(o: RealtimeClockOptions = {}) {
     this.onSlice = o.onSlice;
@@ -64,8 +65,9 @@ export class RealtimeClock implements Clock {
     this.start = this.wallMs();
   }
 
+  /** Wall time plus the jumps of waits cut short, µs since start. */
   private wallUs(): number {
-    return (this.wallMs() - this.start) * 1000;
+    return (this.wallMs() - this.start) * 1000 + this.skewUs;
   }
 
   now(): number {
@@ -77,11 +79,18 @@ export class RealtimeClock implements Clock {
     const target = this.now() + us;
     this.moduleUs = target;
     if (target - this.wallUs() <= LEAD_US) return;
-    for (;;) {
+    try {
+      for (;;) {
+        const left = target - this.wallUs();
+        if (left <= 0) return;
+        this.sleepMs(Math.min(left, SLICE_US) / 1000);
+        if (this.onSlice?.() === true) return;
+      }
+    } finally {
+      // A wait cut short (Ctrl-C, or a power cut thrown from the poll) jumps to its end: what
+      // is left of it becomes skew, or the next advance, even of one UART byte, would sleep it.
       const left = target - this.wallUs();
-      if (left <= 0) return;
-      this.sleepMs(Math.min(left, SLICE_US) / 1000);
-      if (this.onSlice?.() === true) return;
+      if (left > 0) this.skewUs += left;
     }
   }
 }
@@ -182,7 +191,13 @@ export async function servePty(
     },
     vmRunning: () => depth > 0,
   };
-  const t = await build(io);
+  let t: ServeTarget;
+  try {
+    t = await build(io);
+  } catch (e) {
+    await pty.close();
+    throw e;
+  }
   built.target = t;
   t.line.onHostData((d) => {
     activeAt = performance.now();

@@ -107,6 +107,9 @@ export class StreamLink implements SerialLink {
    * restores it; an event nobody waits for is dropped by the poller.
    */
   private kickPoller(): void {
+    // never after close: the binding keeps a destroyed native poller, and polling it crashes
+    // the process (a write racing close() would otherwise keep kicking it)
+    if (!this.port.isOpen) return;
     const binding = (this.port as { port?: { poller?: { poll?: (flags: number) => void } } }).port;
     try {
       binding?.poller?.poll?.(UV_READABLE | UV_WRITABLE);

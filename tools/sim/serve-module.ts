@@ -1,7 +1,8 @@
 /**
  * `flashbak sim serve`: a full simulated module (`ModuleDevice`) behind a pseudo-terminal, with
  * the control channel, its flash kept in a flash file that is saved (atomically) after every
- * boot, when flash writes have settled (none for a second), and once more when the server stops.
+ * boot, when flash writes have settled (none for a second) or every 10 s while they go on, and
+ * once more when the server stops.
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -137,13 +138,18 @@ export async function serveModule(o: ServeModuleOptions): Promise<ServedModule> 
     { link: o.link, controlSocket },
   );
   // Flash writes from Python (file writes) and from a flasher happen between boots: save them
-  // once they settle (no write for a second). Saving the whole 8 MiB file every second while a
-  // flasher writes would cost more than the flashing itself, the more so with many modules.
+  // once they settle (no write for a second), and at least every 10 s while they go on (a
+  // main.py that writes every second). Saving the whole 8 MiB file every second while a flasher
+  // writes would cost more than the flashing itself, the more so with many modules.
   let opsAtLastTick = -1;
+  let savedAt = Date.now();
   const timer = setInterval(() => {
     if (device === undefined || device.flash.dead) return;
     const ops = device.flash.writeOperations;
-    if (ops === opsAtLastTick) save(device.flash);
+    if (ops === opsAtLastTick || Date.now() - savedAt >= 10_000) {
+      save(device.flash);
+      savedAt = Date.now();
+    }
     opsAtLastTick = ops;
   }, 1000);
   return {

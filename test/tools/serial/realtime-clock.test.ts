@@ -63,6 +63,29 @@ describe("RealtimeClock", () => {
     expect(polls).toBe(3);
     expect(wall.ms).toBeCloseTo(15, 5); // three 5 ms slices, then Ctrl-C
     expect(clock.now()).toBe(1_000_000); // the time jumped to the end of the wait
+    // ...and the rest of the wait is not slept later: the next byte takes its own time only
+    clock.advance(87);
+    expect(wall.ms).toBeCloseTo(15, 5);
+    expect(clock.now()).toBe(1_000_087);
+  });
+
+  it("a power cut thrown from the poll during a wait does not leave the clock ahead of the wall", () => {
+    const wall = { ms: 0 };
+    let polls = 0;
+    const clock = new RealtimeClock({
+      wallMs: () => wall.ms,
+      sleepMs: (ms) => {
+        wall.ms += ms;
+      },
+      onSlice: () => {
+        if (++polls === 3) throw new Error("power cut");
+        return false;
+      },
+    });
+    expect(() => clock.advance(60_000_000)).toThrow("power cut");
+    const before = wall.ms;
+    clock.advance(87);
+    expect(wall.ms).toBe(before); // no 60 s stall
   });
 
   it("rejects a negative or non-finite duration", () => {
