@@ -1,12 +1,14 @@
 /**
- * Directory listing for the image tools, with a guard the library's own `readdir` lacks today.
+ * Directory listing for the image tools, with its own bounds on a damaged directory.
  *
  * A damaged metadata pair whose DELETE splices bring its entry count below the ids that still
- * resolve makes littlefs's `dirRead` step past the count; its end test is an equality, so the
- * listing never ends (ids above 0x3ff even alias lower ones). Found by the corrupt-image suite
- * (test/littlefs-fuzz, `knownIssues`). The CLI must not hang on a bad image, so it walks the
- * directory itself with the library's fetch and entry lookup, and stops with CORRUPT when an id
- * would leave the 10-bit id space or the chain is longer than the image.
+ * resolve made littlefs's `dirRead` step past the count; its end test was an equality, so the
+ * listing never ended (ids above 0x3ff even alias lower ones). Found by the corrupt-image suite
+ * (test/littlefs-fuzz). The library's `dirRead` has bounds of its own since (entry count and
+ * chain length), but on one damaged image the two walks still end differently (`ls -R`: NOENT
+ * from the library, CORRUPT here), so the CLI keeps this walk until the library answers
+ * CORRUPT there too. It uses the library's fetch and entry lookup, and stops with CORRUPT when
+ * an id would leave the 10-bit id space or the chain is longer than the image.
  */
 import { FsError } from "../../firmware-sim/errors.js";
 import type { FsStat } from "../../firmware-sim/fs/file-system.js";
