@@ -257,10 +257,9 @@ export async function flashModule(
       }
       // Check every segment first, so writes then stream back to back (see runsOf).
       const unchecked = plan.segments.filter((seg) => !verified.has(seg));
-      const held =
-        (opts.skipUnchanged ?? true)
-          ? await segmentsHeld(client, unchecked, () => progress("check"))
-          : new Set<Segment>();
+      let held = new Set<Segment>();
+      if (opts.skipUnchanged ?? true) held = await segmentsHeld(client, unchecked, () => progress("check"));
+      else progress("check");
       const todo: Segment[] = [];
       for (const seg of unchecked) {
         if (held.has(seg)) {
@@ -269,7 +268,6 @@ export async function flashModule(
           result.segmentsSkipped++;
         } else todo.push(seg);
       }
-      if (!(opts.skipUnchanged ?? true)) progress("check");
       for (const run of runsOf(todo)) {
         lastCompressed = await writeRun(client, plan, run, opts, result, progress);
         for (const seg of run.segments) verified.add(seg);

@@ -29,15 +29,6 @@ const SLICE_US = 5000;
  */
 const LEAD_US = 5000;
 
-/**
- * A `Clock` that follows the wall clock, for `serve`: a person or a real tool on the
- * pseudo-terminal expects `utime.sleep(1)` to take a second and 1 KiB at 115200 baud to take
- * 89 ms. `advance(us)` moves the module's time on and really waits once it is more than
- * LEAD_US ahead of the wall (blocking, in slices of at most 5 ms so the caller can poll the
- * line meanwhile); `onSlice` returning true ends the wait early (a Ctrl-C arrived) and the
- * time stays at the target. The clock reads the later of the wall and the module's time, so
- * an idle module follows the wall and time never runs backwards.
- */
 export interface RealtimeClockOptions {
   /** Called after every sleep slice; true ends the wait (a Ctrl-C arrived). */
   onSlice?: () => boolean;
@@ -47,6 +38,15 @@ export interface RealtimeClockOptions {
   sleepMs?: (ms: number) => void;
 }
 
+/**
+ * A `Clock` that follows the wall clock, for `serve`: a person or a real tool on the
+ * pseudo-terminal expects `utime.sleep(1)` to take a second and 1 KiB at 115200 baud to take
+ * 89 ms. `advance(us)` moves the module's time on and really waits once it is more than
+ * LEAD_US ahead of the wall (blocking, in slices of at most 5 ms so the caller can poll the
+ * line meanwhile); `onSlice` returning true ends the wait early (a Ctrl-C arrived) and the
+ * time stays at the target. The clock reads the later of the wall and the module's time, so
+ * an idle module follows the wall and time never runs backwards.
+ */
 export class RealtimeClock implements Clock {
   private readonly wallMs: () => number;
   private readonly sleepMs: (ms: number) => void;
