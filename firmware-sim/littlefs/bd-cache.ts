@@ -10,7 +10,8 @@
  */
 import { FlashbakError, LfsErrno, isPowerLoss } from "../errors.js";
 import { lfsCrc } from "./crc.js";
-import type { Cache, Lfs } from "./state.js";
+import { copyBytes } from "../flash/bytes.js";
+import { cachePrefix, type Cache, type Lfs } from "./state.js";
 import { BLOCK_INLINE, BLOCK_NULL, CMP_EQ, CMP_GT, CMP_LT, alignDown, alignUp } from "./tag.js";
 
 export const ERR = LfsErrno;
@@ -102,9 +103,7 @@ function window(
       Math.min(alignUp(off + hint, cfg.readSize), cfg.blockSize) - rcache.off,
       cfg.cacheSize,
     );
-    const into =
-      rcache.size === rcache.buffer.length ? rcache.buffer : rcache.buffer.subarray(0, rcache.size);
-    const err = devRead(lfs, block, rcache.off, into);
+    const err = devRead(lfs, block, rcache.off, cachePrefix(rcache, rcache.size));
     if (err) {
       cacheDrop(rcache);
       return err;
@@ -166,11 +165,7 @@ export function bdRead(
     }
     const err = window(lfs, pcache, rcache, hint, block, off, size);
     if (err) return err;
-    if (win.len <= 16) {
-      for (let i = 0; i < win.len; i++) out[outOff + i] = win.buf[win.start + i]!;
-    } else {
-      out.set(win.buf.subarray(win.start, win.start + win.len), outOff);
-    }
+    copyBytes(out, outOff, win.buf, win.start, win.len);
     outOff += win.len;
     off += win.len;
     size -= win.len;
@@ -266,7 +261,7 @@ export function bdFlush(lfs: Lfs, pcache: Cache, rcache: Cache, validate: boolea
   if (pcache.block !== BLOCK_NULL && pcache.block !== BLOCK_INLINE) {
     const diff = alignUp(pcache.size, lfs.cfg.progSize);
     try {
-      lfs.bd.prog(pcache.block, pcache.off, pcache.buffer.subarray(0, diff));
+      lfs.bd.prog(pcache.block, pcache.off, cachePrefix(pcache, diff));
     } catch (e) {
       return bdErrorCode(e);
     }
@@ -309,7 +304,7 @@ export function bdProg(
   while (size > 0) {
     if (block === pcache.block && off >= pcache.off && off < pcache.off + cs) {
       const diff = Math.min(size, cs - (off - pcache.off));
-      pcache.buffer.set(data.subarray(dataOff, dataOff + diff), off - pcache.off);
+      copyBytes(pcache.buffer, off - pcache.off, data, dataOff, diff);
       dataOff += diff;
       off += diff;
       size -= diff;

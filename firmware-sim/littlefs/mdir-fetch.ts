@@ -3,6 +3,7 @@
  * `lfs_dir_getinfo`, `lfs_dir_find`): pick the newer block of a pair, replay its commit log,
  * verify every commit CRC, and look entries up by walking the log backwards.
  */
+import { copyBytes } from "../flash/bytes.js";
 import { ERR, bdCmp, bdCrc, bdRead, bdReadWord } from "./bd-cache.js";
 import { lfsCrcWord } from "./crc.js";
 import type { Cache, DiskOff, GState, Lfs, MDir } from "./state.js";
@@ -307,7 +308,7 @@ export function dirGetRead(
     if (pcache !== null && pcache.block === BLOCK_INLINE && off < pcache.off + pcache.size) {
       if (off >= pcache.off) {
         diff = Math.min(diff, pcache.size - (off - pcache.off));
-        out.set(pcache.buffer.subarray(off - pcache.off, off - pcache.off + diff), outOff);
+        copyBytes(out, outOff, pcache.buffer, off - pcache.off, diff);
         outOff += diff;
         off += diff;
         size -= diff;
@@ -318,7 +319,7 @@ export function dirGetRead(
     if (rcache.block === BLOCK_INLINE && off < rcache.off + rcache.size) {
       if (off >= rcache.off) {
         diff = Math.min(diff, rcache.size - (off - rcache.off));
-        out.set(rcache.buffer.subarray(off - rcache.off, off - rcache.off + diff), outOff);
+        copyBytes(out, outOff, rcache.buffer, off - rcache.off, diff);
         outOff += diff;
         off += diff;
         size -= diff;

@@ -23,6 +23,7 @@ import {
   FROM_NOOP,
   FROM_USERATTRS,
   TYPE_DELETE,
+  TYPE_FROM,
   TYPE_SPLICE,
   TYPE_STRUCT,
   TYPE_USERATTR,
@@ -46,6 +47,14 @@ export type TraverseCb = (tag: number, buffer: AttrBuffer) => number;
  * scan's result is taken before the tag it judged is processed.
  */
 const filterBox = { tag: 0 };
+/** The masks and tags filter() compares with, as constants for the hot scan in superseded(). */
+const FROM_BIT = mktag(TYPE_FROM, 0, 0);
+const MASK_TYPE3_ID = mktag(0x7ff, 0x3ff, 0);
+const MASK_TYPE1_ID = mktag(0x700, 0x3ff, 0);
+const DELETE_TAG = mktag(TYPE_DELETE, 0, 0);
+const NOOP_TAG = mktag(FROM_NOOP, 0, 0);
+const SPLICE_TYPE1 = mktag(TYPE_SPLICE, 0, 0);
+const ID_BITS = mktag(0, 0x3ff, 0);
 const filter = (tag: number): number => {
   const box = filterBox;
   const mask = tag & mktag(0x100, 0, 0) ? mktag(0x7ff, 0x3ff, 0) : mktag(0x700, 0x3ff, 0);
@@ -223,14 +232,29 @@ function superseded(
   attrs: readonly MAttr[],
   ai: number,
 ): number {
-  filterBox.tag = tag;
+  // The scan over the decoded tags is filter() written out with its masks as constants: it runs
+  // for every live tag against every later one (2.5 million steps packing 1000 files), mostly
+  // before the JIT has optimized anything, so each call and helper costs.
+  let cur = tag;
   for (let j = from; j < n; j++) {
     const t = tags[j]!;
-    const t3 = tagType3(t);
+    const t3 = (t & 0x7ff00000) >>> 20;
     if (t3 === FROM_NOOP || t3 === FROM_MOVE) continue;
     if (t3 === FROM_USERATTRS) return LfsErrno.CORRUPT;
-    if (filter(t)) return 0;
+    const mask = t & FROM_BIT ? MASK_TYPE3_ID : MASK_TYPE1_ID;
+    if (
+      (mask & t) === (mask & cur) ||
+      (cur & 0x3ff) === 0x3ff ||
+      (MASK_TYPE3_ID & t) === (DELETE_TAG | (cur & ID_BITS))
+    ) {
+      filterBox.tag = NOOP_TAG;
+      return 0;
+    }
+    if ((t & 0x70000000) === SPLICE_TYPE1 && (t & ID_BITS) <= (cur & ID_BITS)) {
+      cur = tagAddId(cur, tagSplice(t));
+    }
   }
+  filterBox.tag = cur;
   for (let k = ai; k < attrs.length; k++) {
     const t = attrs[k]!.tag;
     const t3 = tagType3(t);

@@ -13,6 +13,14 @@ export interface Cache {
   off: number;
   size: number;
   buffer: Uint8Array;
+  /** views[n] = buffer.subarray(0, n), made once: device reads and programs take exact lengths. */
+  views: Uint8Array[];
+}
+
+/** The first `len` bytes of a cache's buffer as a view, without allocating one per call. */
+export function cachePrefix(c: Cache, len: number): Uint8Array {
+  if (len === c.buffer.length) return c.buffer;
+  return (c.views[len] ??= c.buffer.subarray(0, len));
 }
 
 /** One metadata pair as last fetched or written. */
@@ -186,7 +194,7 @@ export interface Lfs {
 }
 
 export function newCache(size: number): Cache {
-  return { block: BLOCK_NULL, off: 0, size: 0, buffer: new Uint8Array(size).fill(0xff) };
+  return { block: BLOCK_NULL, off: 0, size: 0, buffer: new Uint8Array(size).fill(0xff), views: [] };
 }
 
 /** lfs_init: set up caches, limits and the default state. */
