@@ -7,6 +7,7 @@
  * - `MemoryBlockDevice` (below): a plain RAM fake with the same rules, for fast unit tests.
  */
 import { FlashbakError } from "../errors.js";
+import { copyBytes } from "./bytes.js";
 
 export interface BlockGeometry {
   /** Minimum read unit in bytes (>= 1). Every read offset and length is a multiple of it. */
@@ -63,12 +64,24 @@ export function checkAccess(
   }
 }
 
-/** RAM-backed block device with strict erased-before-prog checking. A fake for tests. */
+/**
+ * RAM-backed block device with strict erased-before-prog checking: the fake for tests, and the
+ * device under `flashbak fs` image files.
+ *
+ * A new device starts erased without writing a byte: a block stays "untouched" (its memory
+ * still the zeros the allocation came with) until its first prog, when it is filled with the
+ * erase value. Filling 16 MiB up front cost more than packing a thousand files into it (the
+ * page faults alone take ~45 ms on our CI-class machine), and most of an image is usually
+ * never programmed. `pieces()` hands the image out without filling the untouched blocks;
+ * `data` fills them first.
+ */
 export class MemoryBlockDevice implements BlockDevice {
   readonly geometry: BlockGeometry;
   readonly readOnly: boolean;
-  readonly data: Uint8Array;
   readonly stats = { reads: 0, progs: 0, erases: 0, readBytes: 0, progBytes: 0, eraseBytes: 0 };
+  readonly #mem: Uint8Array;
+  /** untouched[b] = 1: block b reads as erased but its memory was never filled. Null: none. */
+  #untouched: Uint8Array | null;
 
   constructor(geometry: BlockGeometry, opts: { readOnly?: boolean; data?: Uint8Array } = {}) {
     this.geometry = geometry;
@@ -77,13 +90,62 @@ export class MemoryBlockDevice implements BlockDevice {
     if (opts.data !== undefined && opts.data.length !== size) {
       throw new BlockDeviceError("BD_RANGE", `image is ${opts.data.length} bytes, expected ${size}`);
     }
-    this.data = opts.data ?? new Uint8Array(size).fill(geometry.eraseValue);
+    if (opts.data !== undefined) {
+      this.#mem = opts.data;
+      this.#untouched = null;
+    } else {
+      this.#mem = new Uint8Array(size);
+      // zeroed memory already is erased when the erase value is 0x00
+      this.#untouched = geometry.eraseValue === 0 ? null : new Uint8Array(geometry.blockCount).fill(1);
+    }
+  }
+
+  /** The whole image as one array (every untouched block is filled with the erase value first). */
+  get data(): Uint8Array {
+    if (this.#untouched !== null) {
+      for (let b = 0; b < this.geometry.blockCount; b++) this.#fill(b);
+      this.#untouched = null;
+    }
+    return this.#mem;
+  }
+
+  /**
+   * The image as consecutive pieces whose concatenation is `data`: programmed blocks as views of
+   * the device's memory, runs of untouched blocks as views of one shared erased buffer. For
+   * writing an image out without filling what was never programmed.
+   */
+  pieces(): Uint8Array[] {
+    const u = this.#untouched;
+    if (u === null) return [this.#mem];
+    const bs = this.geometry.blockSize;
+    const erased = new Uint8Array(Math.min(this.#mem.length, 64 * 1024)).fill(this.geometry.eraseValue);
+    const out: Uint8Array[] = [];
+    let b = 0;
+    while (b < u.length) {
+      let e = b;
+      while (e < u.length && u[e] === u[b]) e++;
+      if (u[b] === 0) out.push(this.#mem.subarray(b * bs, e * bs));
+      else {
+        for (let left = (e - b) * bs; left > 0; left -= erased.length) {
+          out.push(left >= erased.length ? erased : erased.subarray(0, left));
+        }
+      }
+      b = e;
+    }
+    return out;
+  }
+
+  #fill(block: number): void {
+    if (this.#untouched === null || this.#untouched[block] === 0) return;
+    const bs = this.geometry.blockSize;
+    this.#mem.fill(this.geometry.eraseValue, block * bs, (block + 1) * bs);
+    this.#untouched[block] = 0;
   }
 
   read(block: number, off: number, into: Uint8Array): void {
     checkAccess(this.geometry, block, off, into.length, this.geometry.readSize, "read");
-    const base = block * this.geometry.blockSize + off;
-    into.set(this.data.subarray(base, base + into.length));
+    if (this.#untouched !== null && this.#untouched[block] === 1) into.fill(this.geometry.eraseValue);
+    else copyBytes(into, 0, this.#mem, block * this.geometry.blockSize + off, into.length);
     this.stats.reads++;
     this.stats.readBytes += into.length;
   }
@@ -91,13 +153,16 @@ export class MemoryBlockDevice implements BlockDevice {
   prog(block: number, off: number, data: Uint8Array): void {
     if (this.readOnly) throw new BlockDeviceError("BD_READ_ONLY", "prog: the device is read-only");
     checkAccess(this.geometry, block, off, data.length, this.geometry.progSize, "prog");
+    this.#fill(block);
+    const mem = this.#mem;
+    const ev = this.geometry.eraseValue;
     const base = block * this.geometry.blockSize + off;
     for (let i = 0; i < data.length; i++) {
-      if (this.data[base + i] !== this.geometry.eraseValue) {
+      if (mem[base + i] !== ev) {
         throw new BlockDeviceError("BD_NOT_ERASED", `prog: byte ${off + i} of block ${block} is not erased`);
       }
     }
-    this.data.set(data, base);
+    mem.set(data, base);
     this.stats.progs++;
     this.stats.progBytes += data.length;
   }
@@ -105,8 +170,11 @@ export class MemoryBlockDevice implements BlockDevice {
   erase(block: number): void {
     if (this.readOnly) throw new BlockDeviceError("BD_READ_ONLY", "erase: the device is read-only");
     checkAccess(this.geometry, block, 0, 0, 1, "read");
-    const base = block * this.geometry.blockSize;
-    this.data.fill(this.geometry.eraseValue, base, base + this.geometry.blockSize);
+    // an untouched block already reads as erased
+    if (this.#untouched === null || this.#untouched[block] === 0) {
+      const base = block * this.geometry.blockSize;
+      this.#mem.fill(this.geometry.eraseValue, base, base + this.geometry.blockSize);
+    }
     this.stats.erases++;
     this.stats.eraseBytes += this.geometry.blockSize;
   }

@@ -229,7 +229,7 @@ export function withImageWritable<T>(
   } finally {
     fs.unmount();
   }
-  writeFileAtomic(path, img.bd.data);
+  writeFileAtomic(path, img.bd.pieces());
   return out;
 }
 
@@ -287,6 +287,6 @@ export function createImage<T>(
   } finally {
     fs.unmount();
   }
-  writeFileAtomic(path, bd.data);
+  writeFileAtomic(path, bd.pieces());
   return out;
 }

@@ -84,6 +84,8 @@ export function putHost(fs: LittleFs, src: string, dest: string | undefined, lab
   const free = (before.blockCount - before.blocksUsed) * before.blockSize;
   const report: CopyReport = { files: 0, dirs: 0, bytes: 0, skipped };
   const progress = new Progress(label, total, { unit: "B" });
+  // directories this copy made or found, so the files below them need no lookup of their parent
+  const dirs = new Set<string>(["/"]);
   for (const item of items) {
     try {
       if (item.type === "dir") {
@@ -92,10 +94,14 @@ export function putHost(fs: LittleFs, src: string, dest: string | undefined, lab
         else if (st.type !== "dir") {
           throw new FsError("EXIST", `${item.path}: a file is in the way of directory ${item.host}`);
         }
+        dirs.add(item.path);
         report.dirs += 1;
       } else {
         const parent = item.path.slice(0, item.path.lastIndexOf("/")) || "/";
-        if (parent !== "/" && !isDir(fs, parent)) mkdirs(fs, parent);
+        if (!dirs.has(parent)) {
+          if (!isDir(fs, parent)) mkdirs(fs, parent);
+          dirs.add(parent);
+        }
         writeFile(fs, item.path, readHostFile(item.host));
         report.files += 1;
         report.bytes += item.size;

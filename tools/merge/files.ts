@@ -25,7 +25,9 @@ function errno(e: unknown): string | undefined {
 /** Read a whole file; a missing file is FILE_NOT_FOUND (exit 4), other failures FILE_IO (exit 7). */
 export function readInput(path: string, what: string): Uint8Array {
   try {
-    return new Uint8Array(readFileSync(path));
+    // a view of the Buffer, not a copy: readFileSync gives a file this big its own memory
+    const b = readFileSync(path);
+    return new Uint8Array(b.buffer, b.byteOffset, b.length);
   } catch (e) {
     const code = errno(e);
     if (code === "ENOENT") {
@@ -46,11 +48,13 @@ export function readInput(path: string, what: string): Uint8Array {
 let counter = 0;
 
 /**
- * Write `data` to `path` atomically: the bytes go to a temporary file beside it, are flushed
- * to disk, then renamed over `path`. On any failure the temporary file is removed and `path`
- * is untouched. Creates the parent directory when missing.
+ * Write `data` (one array, or pieces written one after another) to `path` atomically: the bytes
+ * go to a temporary file beside it, are flushed to disk, then renamed over `path`. On any
+ * failure the temporary file is removed and `path` is untouched. Creates the parent directory
+ * when missing.
  */
-export function writeFileAtomic(path: string, data: Uint8Array): void {
+export function writeFileAtomic(path: string, data: Uint8Array | readonly Uint8Array[]): void {
+  const pieces = data instanceof Uint8Array ? [data] : data;
   const dir = dirname(path);
   try {
     mkdirSync(dir, { recursive: true });
@@ -63,8 +67,10 @@ export function writeFileAtomic(path: string, data: Uint8Array): void {
   let fd: number | undefined;
   try {
     fd = openSync(tmp, "wx");
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+    for (const piece of pieces) {
+      let off = 0;
+      while (off < piece.length) off += writeSync(fd, piece, off, piece.length - off);
+    }
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { MemoryBlockDevice, type BlockGeometry } from "../../firmware-sim/flash/block-device.js";
+
+const geometry = (eraseValue: number): BlockGeometry => ({
+  readSize: 4,
+  progSize: 4,
+  blockSize: 256,
+  blockCount: 8,
+  eraseValue,
+});
+
+function concat(pieces: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of pieces) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
+  return undefined;
+}
+
+describe("MemoryBlockDevice: a new device is erased without being filled", () => {
+  it.each([
+    ["0xff", 0xff],
+    ["0x00", 0x00],
+  ])("erase value %s: untouched blocks read erased, and data and pieces agree", (_name, ev) => {
+    const bd = new MemoryBlockDevice(geometry(ev));
+    const b = new Uint8Array(8);
+    bd.read(5, 16, b);
+    expect([...b]).toEqual(new Array(8).fill(ev));
+    bd.prog(2, 8, Uint8Array.of(1, 2, 3, 4));
+    bd.erase(6); // erasing an untouched block leaves it erased
+    bd.prog(7, 252, Uint8Array.of(9, 9, 9, 9));
+    const expected = new Uint8Array(256 * 8).fill(ev);
+    expected.set([1, 2, 3, 4], 2 * 256 + 8);
+    expected.set([9, 9, 9, 9], 7 * 256 + 252);
+    expect(concat(bd.pieces())).toEqual(expected);
+    expect(bd.data).toEqual(expected);
+    // after `data` filled everything the device still behaves the same
+    expect(concat(bd.pieces())).toEqual(expected);
+    bd.read(2, 8, b.subarray(0, 4));
+    expect([...b.subarray(0, 4)]).toEqual([1, 2, 3, 4]);
+  });
+
+  it("a programmed block keeps the strict rule, an untouched one accepts its first prog anywhere", () => {
+    const bd = new MemoryBlockDevice(geometry(0xff));
+    bd.prog(3, 128, Uint8Array.of(0, 0, 0, 0));
+    expect(codeOf(() => bd.prog(3, 128, Uint8Array.of(0, 0, 0, 0)))).toBe("BD_NOT_ERASED");
+    bd.prog(3, 0, Uint8Array.of(1, 1, 1, 1)); // the rest of the block was filled erased
+    bd.erase(3);
+    bd.prog(3, 128, Uint8Array.of(5, 5, 5, 5));
+    expect(bd.stats).toMatchObject({ progs: 3, erases: 1, progBytes: 12, eraseBytes: 256 });
+  });
+
+  it("pieces of a large untouched run stay views of one shared buffer", () => {
+    const bd = new MemoryBlockDevice({ ...geometry(0xff), blockSize: 4096, blockCount: 64 });
+    bd.prog(0, 0, Uint8Array.of(1, 2, 3, 4));
+    const pieces = bd.pieces();
+    expect(pieces[0]!.length).toBe(4096);
+    expect(pieces.reduce((n, p) => n + p.length, 0)).toBe(4096 * 64);
+    expect(new Set(pieces.slice(1).map((p) => p.buffer)).size).toBe(1);
+  });
+
+  it("an image given as data is used as it is", () => {
+    const data = new Uint8Array(256 * 8).fill(0x5a);
+    const bd = new MemoryBlockDevice(geometry(0xff), { data });
+    expect(bd.pieces()).toEqual([data]);
+    expect(bd.data).toBe(data);
+    const b = new Uint8Array(4);
+    bd.read(1, 0, b);
+    expect([...b]).toEqual([0x5a, 0x5a, 0x5a, 0x5a]);
+  });
+});
