@@ -1,0 +1,94 @@
+/**
+ * The bundled CLI (what `bin/flashbak.js` runs) behaves as the CLI run from source: bundled here
+ * from the current source into a scratch directory inside the repository (the bundle resolves
+ * yargs and the native packages through the node_modules above it), then run as a user would.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundleCli } from "../../../tools/build/bundle.js";
+import { runCli } from "../cli-harness.js";
+
+const root = resolve(import.meta.dirname, "..", "..", "..");
+const outDir = join(root, `.flashbak-tmp-bundle-${process.pid}`);
+/** A child that has not exited by then fails the test (the CLI must stop by itself). */
+const CHILD_TIMEOUT_MS = 60_000;
+
+function runBundled(
+  args: string[],
+  env: Record<string, string> = {},
+): { code: number; stdout: string; stderr: string } {
+  // what bin/flashbak.js does, pointed at the scratch bundle
+  const r = spawnSync(process.execPath, [join(outDir, "run.js"), ...args], {
+    encoding: "utf8",
+    timeout: CHILD_TIMEOUT_MS,
+    env: { ...process.env, CI: "1", ...env },
+  });
+  if (r.error) throw r.error;
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(async () => {
+  await bundleCli({
+    root,
+    entry: join(root, "tools", "cli.ts"),
+    stringWidthLite: join(root, "tools", "build", "string-width-lite.ts"),
+    outDir,
+  });
+  writeFileSync(
+    join(outDir, "run.js"),
+    'const { main } = await import("./flashbak.js");\nprocess.exitCode = await main(process.argv.slice(2));\n',
+  );
+}, 120_000);
+
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+describe("the bundled CLI", () => {
+  it.each(["--help", "fs --help", "fs mkfs --help", "station --help", "--version"])(
+    "prints what the source CLI prints: flashbak %s",
+    async (line) => {
+      const args = line.split(" ");
+      const want = await runCli(args);
+      const got = runBundled(args);
+      expect(got.code).toBe(want.code);
+      expect(got.stdout.trimEnd()).toBe(want.stdout.trimEnd());
+    },
+  );
+
+  it.each(["nosuch", "fs mkfs", "fs mkfs a b c"])(
+    "reports usage errors as the source CLI does: flashbak %s",
+    async (line) => {
+      const args = line.split(" ");
+      const want = await runCli(args);
+      const got = runBundled(args);
+      expect(got.code).toBe(2);
+      expect(got.code).toBe(want.code);
+      expect(got.stderr.trimEnd()).toBe(want.stderr.trimEnd());
+    },
+  );
+
+  it("still finds yargs' locale files, so messages follow the user's language", () => {
+    expect(runBundled(["nosuch"], { LANG: "de_DE.UTF-8" }).stderr).toContain("Unbekanntes Argument: nosuch");
+    expect(runBundled(["nosuch"], { LANG: "C" }).stderr).toContain("Unknown argument: nosuch");
+  });
+
+  it("builds an image that the source CLI reads back", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "flashbak-bundle-"));
+    try {
+      mkdirSync(join(dir, "tree", "lib"), { recursive: true });
+      writeFileSync(join(dir, "tree", "main.py"), "print('hi')\n");
+      writeFileSync(join(dir, "tree", "lib", "名前.bin"), new Uint8Array(5000).fill(7));
+      const img = join(dir, "usr.img");
+      const made = runBundled(["fs", "mkfs", img, join(dir, "tree"), "--image-size", "64K", "--json"]);
+      expect(made.code, made.stderr).toBe(0);
+      expect(JSON.parse(made.stdout)).toMatchObject({ files: 2, dirs: 1, bytes: 5012 });
+      const listed = await runCli(["fs", "ls", img, "-l", "--json", "/lib"]);
+      expect(listed.code).toBe(0);
+      expect(JSON.parse(listed.stdout)).toMatchObject([{ name: "名前.bin", size: 5000 }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
