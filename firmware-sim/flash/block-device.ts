@@ -7,7 +7,7 @@
  * - `MemoryBlockDevice` (below): a plain RAM fake with the same rules, for fast unit tests.
  */
 import { FlashbakError } from "../errors.js";
-import { copyBytes } from "./bytes.js";
+import { copyBytes, firstNotEqual } from "./bytes.js";
 
 export interface BlockGeometry {
   /** Minimum read unit in bytes (>= 1). Every read offset and length is a multiple of it. */
@@ -157,10 +157,9 @@ export class MemoryBlockDevice implements BlockDevice {
     const mem = this.#mem;
     const ev = this.geometry.eraseValue;
     const base = block * this.geometry.blockSize + off;
-    for (let i = 0; i < data.length; i++) {
-      if (mem[base + i] !== ev) {
-        throw new BlockDeviceError("BD_NOT_ERASED", `prog: byte ${off + i} of block ${block} is not erased`);
-      }
+    const i = firstNotEqual(mem, base, data.length, ev);
+    if (i >= 0) {
+      throw new BlockDeviceError("BD_NOT_ERASED", `prog: byte ${off + i} of block ${block} is not erased`);
     }
     mem.set(data, base);
     this.stats.progs++;

@@ -10,7 +10,7 @@
  */
 import { FlashbakError, LfsErrno, isPowerLoss } from "../errors.js";
 import { lfsCrc } from "./crc.js";
-import { copyBytes } from "../flash/bytes.js";
+import { copyBytes, firstDifference } from "../flash/bytes.js";
 import { cachePrefix, type Cache, type Lfs } from "./state.js";
 import { BLOCK_INLINE, BLOCK_NULL, CMP_EQ, CMP_GT, CMP_LT, alignDown, alignUp } from "./tag.js";
 
@@ -224,11 +224,8 @@ export function bdCmp(
     const err = window(lfs, pcache, rcache, hint - i, block, off + i, size - i);
     if (err) return err;
     const { buf, start, len } = win;
-    for (let k = 0; k < len; k++) {
-      const a = buf[start + k]!;
-      const b = data[dataOff + i + k]!;
-      if (a !== b) return a < b ? CMP_LT : CMP_GT;
-    }
+    const k = firstDifference(buf, start, data, dataOff + i, len);
+    if (k >= 0) return buf[start + k]! < data[dataOff + i + k]! ? CMP_LT : CMP_GT;
     i += len;
   }
   return CMP_EQ;
@@ -303,6 +300,21 @@ export function bdProg(
   const cs = lfs.cfg.cacheSize;
   while (size > 0) {
     if (block === pcache.block && off >= pcache.off && off < pcache.off + cs) {
+      if (off === pcache.off && pcache.size === 0 && size >= cs && block < BLOCK_INLINE) {
+        // whole cache lines straight from `data` (see progLine)
+        do {
+          const err = progLine(lfs, pcache, rcache, validate, block, off, data, dataOff, cs);
+          if (err) return err;
+          // where flushing this line through the cache would have left it
+          pcache.off = off;
+          pcache.size = cs;
+          dataOff += cs;
+          off += cs;
+          size -= cs;
+        } while (size >= cs);
+        cacheZero(pcache);
+        continue;
+      }
       const diff = Math.min(size, cs - (off - pcache.off));
       copyBytes(pcache.buffer, off - pcache.off, data, dataOff, diff);
       dataOff += diff;
@@ -320,6 +332,44 @@ export function bdProg(
     pcache.size = 0;
   }
   return 0;
+}
+
+/**
+ * What copying a whole cache line into the program cache and flushing it does (bdFlush), done
+ * from the caller's data: the same prog, the same read-back, and on failure the same state (the
+ * line left in the cache for the caller to relocate). Skips two copies and a fill per line.
+ * The caller zeroes the cache after the last line, as the flush would have.
+ */
+function progLine(
+  lfs: Lfs,
+  pcache: Cache,
+  rcache: Cache,
+  validate: boolean,
+  block: number,
+  off: number,
+  data: Uint8Array,
+  dataOff: number,
+  cs: number,
+): number {
+  let err = 0;
+  try {
+    lfs.bd.prog(block, off, data.subarray(dataOff, dataOff + cs));
+  } catch (e) {
+    err = bdErrorCode(e);
+  }
+  if (!err && validate) {
+    cacheDrop(rcache);
+    const res = bdCmp(lfs, null, rcache, cs, block, off, data, dataOff, cs);
+    if (res < 0) err = res;
+    else if (res !== CMP_EQ) err = ERR.CORRUPT;
+  }
+  if (err) {
+    copyBytes(pcache.buffer, 0, data, dataOff, cs);
+    pcache.block = block;
+    pcache.off = off;
+    pcache.size = cs;
+  }
+  return err;
 }
 
 export function bdErase(lfs: Lfs, block: number): number {
