@@ -143,7 +143,7 @@ function walkDecoded(
     let tag: number;
     let buffer: AttrBuffer;
     if (i < n) {
-      tag = tags[i]!;
+      tag = tags[i]! >>> 0;
       disk.off = offs[i]! + 4;
       buffer = disk;
     } else {
@@ -226,7 +226,7 @@ function emit(lfs: Lfs, tag: number, buffer: AttrBuffer, diff: number, cb: Trave
  */
 function superseded(
   tag: number,
-  tags: Uint32Array,
+  tags: Int32Array,
   from: number,
   n: number,
   attrs: readonly MAttr[],
@@ -234,8 +234,9 @@ function superseded(
 ): number {
   // The scan over the decoded tags is filter() written out with its masks as constants: it runs
   // for every live tag against every later one (2.5 million steps packing 1000 files), mostly
-  // before the JIT has optimized anything, so each call and helper costs.
-  let cur = tag;
+  // before the JIT has optimized anything, so each call and helper costs. Tags are handled as
+  // int32 here (the valid bit makes every decoded tag >= 2^31, which V8 would keep as doubles).
+  let cur = tag | 0;
   for (let j = from; j < n; j++) {
     const t = tags[j]!;
     const t3 = (t & 0x7ff00000) >>> 20;
@@ -251,10 +252,10 @@ function superseded(
       return 0;
     }
     if ((t & 0x70000000) === SPLICE_TYPE1 && (t & ID_BITS) <= (cur & ID_BITS)) {
-      cur = tagAddId(cur, tagSplice(t));
+      cur = (cur + tagSplice(t) * 0x400) | 0;
     }
   }
-  filterBox.tag = cur;
+  filterBox.tag = cur >>> 0;
   for (let k = ai; k < attrs.length; k++) {
     const t = attrs[k]!.tag;
     const t3 = tagType3(t);
@@ -274,7 +275,8 @@ function superseded(
 /** The decoded tags of one mdir log, from pooled arrays (walks nest at most twice). */
 interface DecodedLog {
   count: number;
-  tags: Uint32Array;
+  /** The tags as int32 (see superseded()); `>>> 0` gives the usual unsigned form. */
+  tags: Int32Array;
   /** Offset of each tag in the block. */
   offs: Uint32Array;
   release(): void;
@@ -288,7 +290,7 @@ function decodeLog(lfs: Lfs, dir: MDir, off: number, ptag: number): DecodedLog |
   const cap = Math.ceil(lfs.cfg.blockSize / 4);
   let log = pool.pop();
   if (log === undefined || log.tags.length < cap) {
-    const tags = new Uint32Array(cap);
+    const tags = new Int32Array(cap);
     const offs = new Uint32Array(cap);
     const fresh: DecodedLog = {
       count: 0,
