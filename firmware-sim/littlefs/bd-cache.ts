@@ -197,6 +197,34 @@ export function bdReadWord(
   ) {
     b = rcache.buffer;
     i = off - rcache.off;
+  } else if (
+    lfs.cfg.readSize > 4 &&
+    (block !== rcache.block || off < rcache.off || off >= rcache.off + rcache.size)
+  ) {
+    // A miss (walking a log backwards, every tag is one): load the line as window() would and
+    // take the word from it, without bdRead's and window()'s general loops. With read_size > 4
+    // bdRead would not bypass the cache for 4 bytes, so the device reads are the same.
+    if (!checkRange(lfs, block, off, 4)) return ERR.CORRUPT;
+    const cfg = lfs.cfg;
+    rcache.block = block;
+    rcache.off = alignDown(off, cfg.readSize);
+    rcache.size = Math.min(
+      Math.min(alignUp(off + Math.max(hint, 1), cfg.readSize), cfg.blockSize) - rcache.off,
+      cfg.cacheSize,
+    );
+    const err = devRead(lfs, block, rcache.off, cachePrefix(rcache, rcache.size));
+    if (err) {
+      cacheDrop(rcache);
+      return err;
+    }
+    if (off + 4 <= rcache.off + rcache.size) {
+      b = rcache.buffer;
+      i = off - rcache.off;
+    } else {
+      // the word runs past the line: the rest as bdRead would fetch it
+      const err2 = bdRead(lfs, null, rcache, hint, block, off, word4, 0, 4);
+      if (err2) return err2;
+    }
   } else {
     const err = bdRead(lfs, null, rcache, hint, block, off, word4, 0, 4);
     if (err) return err;
