@@ -3,7 +3,8 @@ import tseslint from "typescript-eslint";
 import prettier from "eslint-config-prettier";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "images/**/*.py", "coverage/**"] },
+  // .flashbak-tmp-*: scratch output of tests (the bundle test builds one) and interrupted runs
+  { ignores: ["dist/**", "node_modules/**", "images/**/*.py", "coverage/**", ".flashbak-tmp-*/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
