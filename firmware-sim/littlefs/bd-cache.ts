@@ -380,22 +380,29 @@ function progLine(
   cs: number,
 ): number {
   let err = 0;
+  let done = false;
   try {
-    lfs.bd.prog(block, off, data.subarray(dataOff, dataOff + cs));
-  } catch (e) {
-    err = bdErrorCode(e);
-  }
-  if (!err && validate) {
-    cacheDrop(rcache);
-    const res = bdCmp(lfs, null, rcache, cs, block, off, data, dataOff, cs);
-    if (res < 0) err = res;
-    else if (res !== CMP_EQ) err = ERR.CORRUPT;
-  }
-  if (err) {
-    copyBytes(pcache.buffer, 0, data, dataOff, cs);
-    pcache.block = block;
-    pcache.off = off;
-    pcache.size = cs;
+    try {
+      lfs.bd.prog(block, off, data.subarray(dataOff, dataOff + cs));
+    } catch (e) {
+      err = bdErrorCode(e);
+    }
+    if (!err && validate) {
+      cacheDrop(rcache);
+      const res = bdCmp(lfs, null, rcache, cs, block, off, data, dataOff, cs);
+      if (res < 0) err = res;
+      else if (res !== CMP_EQ) err = ERR.CORRUPT;
+    }
+    done = err === 0;
+  } finally {
+    // failed, by an error code or by an exception passing through (a contract violation, a
+    // power cut): the line stays in the cache, as it would have been when the flush failed
+    if (!done) {
+      copyBytes(pcache.buffer, 0, data, dataOff, cs);
+      pcache.block = block;
+      pcache.off = off;
+      pcache.size = cs;
+    }
   }
   return err;
 }

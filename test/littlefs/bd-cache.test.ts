@@ -2,7 +2,8 @@
  * bdProg programs whole cache lines straight from the caller's data. That must be invisible:
  * the same device operations, the same result and the same cache state as copying the data
  * into the program cache and flushing it (which is what happens when the data arrives in
- * pieces smaller than a cache line), on success, on a failed prog and on a failed read-back.
+ * pieces smaller than a cache line), on success, on a failed prog, on a failed read-back and
+ * when the device throws what bd-cache does not turn into a code.
  */
 import { describe, expect, it } from "vitest";
 import { FlashbakError } from "../../firmware-sim/errors.js";
@@ -11,7 +12,7 @@ import { bdProg } from "../../firmware-sim/littlefs/bd-cache.js";
 import { resolveConfig } from "../../firmware-sim/littlefs/config.js";
 import { initLfs, type Cache, type Lfs } from "../../firmware-sim/littlefs/state.js";
 
-type Fault = "none" | "prog-error" | "prog-noop";
+type Fault = "none" | "prog-error" | "prog-noop" | "prog-not-erased";
 
 /** A RAM device that logs every operation and fails the prog at `failAt` (block, offset). */
 function device(fault: Fault, failAt: [number, number]): { bd: BlockDevice; log: string[] } {
@@ -35,6 +36,8 @@ function device(fault: Fault, failAt: [number, number]): { bd: BlockDevice; log:
       if (block === failAt[0] && off === failAt[1]) {
         if (fault === "prog-error") throw new FlashbakError("FLASH_BAD_SECTOR", "worn out");
         if (fault === "prog-noop") return;
+        // a contract violation: bd-cache rethrows it instead of returning CORRUPT
+        if (fault === "prog-not-erased") throw new FlashbakError("BD_NOT_ERASED", "not erased");
       }
       mem.prog(block, off, data);
     },
@@ -73,9 +76,23 @@ function run(
     buffer: new Uint8Array(cacheSize).fill(0xab),
     views: [],
   };
-  let err = 0;
-  for (let at = 0; at < data.length && err === 0; at += piece) {
-    err = bdProg(lfs, fileCache, lfs.rcache, true, 3, off + at, data, at, Math.min(piece, data.length - at));
+  let err: number | string = 0;
+  try {
+    for (let at = 0; at < data.length && err === 0; at += piece) {
+      err = bdProg(
+        lfs,
+        fileCache,
+        lfs.rcache,
+        true,
+        3,
+        off + at,
+        data,
+        at,
+        Math.min(piece, data.length - at),
+      );
+    }
+  } catch (e) {
+    err = (e as FlashbakError).code;
   }
   return { err, log, pcache: state(fileCache), rcache: state(lfs.rcache) };
 }
@@ -88,6 +105,8 @@ describe("bdProg: whole lines from the data behave as lines through the cache", 
     ["none", 512, 128],
     ["prog-error", 512, 128],
     ["prog-noop", 512, 128],
+    ["prog-not-erased", 64, 16],
+    ["prog-not-erased", 512, 128],
   ] as [Fault, number, number][])("%s, cache %i, prog %i", (fault, cacheSize, progSize) => {
     for (const [off, length] of [
       [0, 3 * cacheSize + progSize + 5],
@@ -98,7 +117,9 @@ describe("bdProg: whole lines from the data behave as lines through the cache", 
       const whole = run(fault, cacheSize, progSize, off, data, data.length);
       // pieces of half a line never fill a line in one go, so they always go through the cache
       const pieces = run(fault, cacheSize, progSize, off, data, cacheSize / 2);
-      expect(whole.err).toBe(fault === "none" ? 0 : -84);
+      expect(whole.err).toBe(
+        { none: 0, "prog-error": -84, "prog-noop": -84, "prog-not-erased": "BD_NOT_ERASED" }[fault],
+      );
       expect(whole).toEqual(pieces);
     }
   });
