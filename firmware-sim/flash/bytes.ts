@@ -23,7 +23,8 @@ const WORDS_MIN = 8;
  * touches two of the device memory, a cache line and the caller's data, again and again. Keyed
  * by the array itself, because reading `.buffer` is a call into the runtime (about 300
  * instructions) while comparing references is nearly free. The remembered arrays stay
- * reachable until WORD_VIEWS others have been used.
+ * reachable until WORD_VIEWS others have been used. Buffers are assumed fixed in size (a view
+ * of a resizable ArrayBuffer would go stale; nothing in flashbak makes one).
  */
 const WORD_VIEWS = 8;
 const viewKeys: (Uint8Array | null)[] = new Array<Uint8Array | null>(WORD_VIEWS).fill(null);
@@ -34,7 +35,7 @@ let nextView = 0;
 function wordsOf(a: Uint8Array): Int32Array {
   for (let i = 0; i < WORD_VIEWS; i++) if (viewKeys[i] === a) return viewWords[i]!;
   const buffer = a.buffer;
-  const words = new Int32Array(buffer, 0, buffer.byteLength >> 2);
+  const words = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
   viewKeys[nextView] = a;
   viewWords[nextView] = words;
   nextView = (nextView + 1) % WORD_VIEWS;
@@ -43,7 +44,7 @@ function wordsOf(a: Uint8Array): Int32Array {
 
 /** True when a[aOff..], b[bOff..] and len allow whole-word steps. */
 function wordAligned(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, len: number): boolean {
-  return len >= WORDS_MIN && ((a.byteOffset + aOff) | (b.byteOffset + bOff) | len) % 4 === 0;
+  return len >= WORDS_MIN && (((a.byteOffset + aOff) | (b.byteOffset + bOff) | len) & 3) === 0;
 }
 
 /** Copy `len` bytes from src[srcOff..] to dst[dstOff..]. The ranges must not overlap. */
@@ -57,9 +58,9 @@ export function copyBytes(
   if (wordAligned(dst, dstOff, src, srcOff, len)) {
     const d = wordsOf(dst);
     const s = wordsOf(src);
-    const di = (dst.byteOffset + dstOff) >> 2;
-    const si = (src.byteOffset + srcOff) >> 2;
-    const n = len >> 2;
+    const di = (dst.byteOffset + dstOff) >>> 2;
+    const si = (src.byteOffset + srcOff) >>> 2;
+    const n = len >>> 2;
     for (let k = 0; k < n; k++) d[di + k] = s[si + k]!;
   } else if (len <= LOOP_MAX) {
     for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
@@ -80,9 +81,9 @@ export function firstDifference(
   if (wordAligned(a, aOff, b, bOff, len)) {
     const aw = wordsOf(a);
     const bw = wordsOf(b);
-    const ai = (a.byteOffset + aOff) >> 2;
-    const bi = (b.byteOffset + bOff) >> 2;
-    const n = len >> 2;
+    const ai = (a.byteOffset + aOff) >>> 2;
+    const bi = (b.byteOffset + bOff) >>> 2;
+    const n = len >>> 2;
     let w = 0;
     while (w < n && aw[ai + w] === bw[bi + w]) w++;
     if (w === n) return -1;
@@ -95,10 +96,10 @@ export function firstDifference(
 /** The index (0..len-1) of the first byte of a[off..] that is not `value`, or -1. */
 export function firstNotEqual(a: Uint8Array, off: number, len: number, value: number): number {
   let k = 0;
-  if (len >= WORDS_MIN && ((a.byteOffset + off) | len) % 4 === 0) {
+  if (len >= WORDS_MIN && (((a.byteOffset + off) | len) & 3) === 0) {
     const aw = wordsOf(a);
-    const ai = (a.byteOffset + off) >> 2;
-    const n = len >> 2;
+    const ai = (a.byteOffset + off) >>> 2;
+    const n = len >>> 2;
     const word = (value & 0xff) * 0x01010101;
     const want = word | 0; // as an Int32Array element reads
     let w = 0;

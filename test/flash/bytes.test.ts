@@ -71,3 +71,18 @@ describe("firstDifference and firstNotEqual", () => {
     }
   });
 });
+
+describe("bytes past 2 GiB", () => {
+  it("copies and compares by word in a buffer larger than 2 GiB (offsets above 2^31)", () => {
+    // calloc'd and never touched except the two lines used: cheap to allocate
+    const big = new Uint8Array(2 ** 31 + 4096);
+    const at = 2 ** 31 + 64;
+    const line = Uint8Array.from({ length: 64 }, (_, i) => i + 1);
+    copyBytes(big, at, line, 0, 64);
+    expect(firstDifference(big, at, line, 0, 64)).toBe(-1);
+    expect(firstNotEqual(big, at + 64, 64, 0)).toBe(-1);
+    const back = new Uint8Array(64);
+    copyBytes(back, 0, big, at, 64);
+    expect(back).toEqual(line);
+  });
+});
