@@ -17,8 +17,9 @@
  *   bundle that file is gone, so the shim is pointed at where yargs really is, resolved at run
  *   time from the bundle's location (`import.meta.resolve`).
  * - `string-width` (yargs' help layout) costs ~40 ms to load (an emoji regex, width tables,
- *   Intl.Segmenter) on every start; the bundle uses ./string-width-lite.ts, which measures
- *   printable ASCII itself and loads the real package for anything else.
+ *   Intl.Segmenter) on every start; each importer gets ./string-width-lite.ts instead, which
+ *   measures printable ASCII itself and runs the real package (the very version that importer
+ *   would have used, bundled) only for anything else.
  *
  * Run by `npm run build` after tsc; esbuild-wasm (WebAssembly, no binary download) does the
  * bundling. The output is written to a temporary directory and renamed into place.
@@ -33,7 +34,7 @@ export interface BundleOptions {
   root: string;
   /** The CLI's entry module: dist/tools/cli.js, or tools/cli.ts (esbuild strips the types). */
   entry: string;
-  /** The light string-width module that replaces the package (.js in dist, .ts in the source). */
+  /** The light string-width module (.js in dist, .ts in the source); see string-width-lite.ts. */
   stringWidthLite: string;
   /**
    * Where the bundle goes; replaced as a whole. It must be inside `root`, because the bundle
@@ -50,6 +51,32 @@ const YARGS_SHIM = /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/;
 const SHIM_SELF = "const __dirname = fileURLToPath(import.meta.url);";
 const SHIM_REAL =
   'const __dirname = fileURLToPath(new URL("./lib/platform-shims/esm.mjs", import.meta.resolve("yargs")));';
+
+/**
+ * Every `import "string-width"` becomes a light instance for that importer (see
+ * string-width-lite.ts) whose fallback is a `require("string-width")` resolved from the
+ * importer's own directory: esbuild bundles that copy and, because it is required rather than
+ * imported, runs its module code only when the fallback is first used.
+ */
+function stringWidthPlugin(lite: string): esbuild.Plugin {
+  const NS = "string-width-lite";
+  return {
+    name: NS,
+    setup(build) {
+      build.onResolve({ filter: /^string-width$/ }, (args) =>
+        // the fallback's own require resolves normally, from the importer's directory
+        args.namespace === NS ? undefined : { path: args.resolveDir, namespace: NS },
+      );
+      build.onLoad({ filter: /.*/, namespace: NS }, (args) => ({
+        contents:
+          `import { liteStringWidth } from ${JSON.stringify(lite)};\n` +
+          `export default liteStringWidth(() => require("string-width"));\n`,
+        resolveDir: args.path,
+        loader: "js",
+      }));
+    },
+  };
+}
 
 const yargsShimPlugin: esbuild.Plugin = {
   name: "yargs-shim-location",
@@ -80,8 +107,7 @@ export async function bundleCli(o: BundleOptions): Promise<esbuild.Metafile> {
     platform: "node",
     target: "node20",
     external: EXTERNAL,
-    alias: { "string-width": o.stringWidthLite },
-    plugins: [yargsShimPlugin],
+    plugins: [yargsShimPlugin, stringWidthPlugin(o.stringWidthLite)],
     metafile: true,
     logLevel: "warning",
     legalComments: "inline",

@@ -1,23 +1,28 @@
 /**
  * The display width of a string, as the `string-width` package measures it, for the bundled CLI
- * (tools/build/bundle.ts aliases `string-width` to this module; yargs' help layout is its only
- * user). Printable ASCII is one column per character, which is all our help text and nearly all
- * arguments; anything else (wide or combining characters, emoji, escapes, control characters)
- * goes to the real package, loaded on first use. That keeps its ~40 ms of loading (an emoji
- * regex, width tables, Intl.Segmenter) off every start.
+ * (yargs' help layout: yargs, cliui and wrap-ansi import it). Printable ASCII is one column per
+ * character, which is all our help text and nearly all arguments; anything else (wide or
+ * combining characters, emoji, escapes, control characters) goes to the real package, whose
+ * ~40 ms of initialisation (an emoji regex, width tables, Intl.Segmenter) is then paid once,
+ * instead of on every start.
+ *
+ * tools/build/bundle.ts gives each importer its own instance, made with `load` requiring the
+ * string-width that importer resolves (cliui and wrap-ansi have 7.x, yargs 8.x, and they measure
+ * some scripts differently); esbuild bundles that copy and runs its module code on first use.
  */
-import { createRequire } from "node:module";
 
-type Options = { ambiguousIsNarrow?: boolean; countAnsiEscapeCodes?: boolean };
-type StringWidth = (text: string, options?: Options) => number;
+export type Options = { ambiguousIsNarrow?: boolean; countAnsiEscapeCodes?: boolean };
+export type StringWidth = (text: string, options?: Options) => number;
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-let real: StringWidth | undefined;
 
-export default function stringWidth(text: string, options?: Options): number {
-  if (typeof text !== "string") return 0;
-  if (PRINTABLE_ASCII.test(text)) return text.length;
-  // the version yargs itself depends on; Node >= 20.19 can require() an ES module
-  real ??= (createRequire(import.meta.url)("string-width") as { default: StringWidth }).default;
-  return real(text, options);
+/** A string-width that measures printable ASCII itself and calls `load()`'s for the rest. */
+export function liteStringWidth(load: () => { default: StringWidth }): StringWidth {
+  let real: StringWidth | undefined;
+  return (text, options) => {
+    if (typeof text !== "string") return 0;
+    if (PRINTABLE_ASCII.test(text)) return text.length;
+    real ??= load().default;
+    return real(text, options);
+  };
 }

@@ -25,7 +25,7 @@ function errno(e: unknown): string | undefined {
 /** Read a whole file; a missing file is FILE_NOT_FOUND (exit 4), other failures FILE_IO (exit 7). */
 export function readInput(path: string, what: string): Uint8Array {
   try {
-    // a view of the Buffer, not a copy: readFileSync gives a file this big its own memory
+    // a view of the Buffer, not a copy (a small file may sit in Buffer's shared pool: keep its offset)
     const b = readFileSync(path);
     return new Uint8Array(b.buffer, b.byteOffset, b.length);
   } catch (e) {

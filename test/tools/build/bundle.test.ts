@@ -69,6 +69,24 @@ describe("the bundled CLI", () => {
     },
   );
 
+  it("lays help out as the source CLI does in a language whose text is not ASCII", async () => {
+    // Hindi is where cliui's string-width (7.x) and yargs' (8.x) disagree on widths
+    const saved = process.env.LANG;
+    process.env.LANG = "hi_IN.UTF-8";
+    try {
+      for (const args of [["fs", "put", "--help"], ["nosuch"]]) {
+        const want = await runCli(args);
+        const got = runBundled(args, { LANG: "hi_IN.UTF-8" });
+        expect(got.code).toBe(want.code);
+        expect(got.stdout.trimEnd()).toBe(want.stdout.trimEnd());
+        expect(got.stderr.trimEnd()).toBe(want.stderr.trimEnd());
+      }
+    } finally {
+      if (saved === undefined) delete process.env.LANG;
+      else process.env.LANG = saved;
+    }
+  });
+
   it("still finds yargs' locale files, so messages follow the user's language", () => {
     expect(runBundled(["nosuch"], { LANG: "de_DE.UTF-8" }).stderr).toContain("Unbekanntes Argument: nosuch");
     expect(runBundled(["nosuch"], { LANG: "C" }).stderr).toContain("Unknown argument: nosuch");
