@@ -74,7 +74,6 @@ function window(
   off: number,
   size: number,
 ): number {
-  const cfg = lfs.cfg;
   // a hint below 1 would load an empty cache line and never make progress
   if (hint < 1) hint = 1;
   for (;;) {
@@ -97,18 +96,27 @@ function window(
       }
       limit = Math.min(limit, rcache.off - off);
     }
-    rcache.block = block;
-    rcache.off = alignDown(off, cfg.readSize);
-    rcache.size = Math.min(
-      Math.min(alignUp(off + hint, cfg.readSize), cfg.blockSize) - rcache.off,
-      cfg.cacheSize,
-    );
-    const err = devRead(lfs, block, rcache.off, cachePrefix(rcache, rcache.size));
-    if (err) {
-      cacheDrop(rcache);
-      return err;
-    }
+    const err = loadLine(lfs, rcache, hint, block, off);
+    if (err) return err;
   }
+}
+
+/**
+ * Load the read cache with the line holding (block, off): aligned to read_size, `hint` bytes
+ * ahead (>= 1), at most a cache and at most to the block's end. 0, or an error with the cache
+ * dropped.
+ */
+function loadLine(lfs: Lfs, rcache: Cache, hint: number, block: number, off: number): number {
+  const cfg = lfs.cfg;
+  rcache.block = block;
+  rcache.off = alignDown(off, cfg.readSize);
+  rcache.size = Math.min(
+    Math.min(alignUp(off + hint, cfg.readSize), cfg.blockSize) - rcache.off,
+    cfg.cacheSize,
+  );
+  const err = devRead(lfs, block, rcache.off, cachePrefix(rcache, rcache.size));
+  if (err) cacheDrop(rcache);
+  return err;
 }
 
 function checkRange(lfs: Lfs, block: number, off: number, size: number): boolean {
@@ -205,18 +213,8 @@ export function bdReadWord(
     // take the word from it, without bdRead's and window()'s general loops. With read_size > 4
     // bdRead would not bypass the cache for 4 bytes, so the device reads are the same.
     if (!checkRange(lfs, block, off, 4)) return ERR.CORRUPT;
-    const cfg = lfs.cfg;
-    rcache.block = block;
-    rcache.off = alignDown(off, cfg.readSize);
-    rcache.size = Math.min(
-      Math.min(alignUp(off + Math.max(hint, 1), cfg.readSize), cfg.blockSize) - rcache.off,
-      cfg.cacheSize,
-    );
-    const err = devRead(lfs, block, rcache.off, cachePrefix(rcache, rcache.size));
-    if (err) {
-      cacheDrop(rcache);
-      return err;
-    }
+    const err = loadLine(lfs, rcache, Math.max(hint, 1), block, off);
+    if (err) return err;
     if (off + 4 <= rcache.off + rcache.size) {
       b = rcache.buffer;
       i = off - rcache.off;
