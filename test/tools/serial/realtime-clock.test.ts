@@ -7,8 +7,11 @@
 import { describe, expect, it } from "vitest";
 import { RealtimeClock } from "../../../tools/serial/serve.js";
 
-function fakeWall(overshootMs = 0.1): { clock: RealtimeClock; sleeps: number[]; wall: { ms: number } } {
-  const wall = { ms: 1000 };
+function fakeWall(
+  overshootMs = 0.1,
+  o: { startMs?: number; onSlice?: () => boolean } = {},
+): { clock: RealtimeClock; sleeps: number[]; wall: { ms: number } } {
+  const wall = { ms: o.startMs ?? 1000 };
   const sleeps: number[] = [];
   const clock = new RealtimeClock({
     wallMs: () => wall.ms,
@@ -16,6 +19,7 @@ function fakeWall(overshootMs = 0.1): { clock: RealtimeClock; sleeps: number[]; 
       sleeps.push(ms);
       wall.ms += ms + overshootMs;
     },
+    ...(o.onSlice === undefined ? {} : { onSlice: o.onSlice }),
   });
   return { clock, sleeps, wall };
 }
@@ -50,15 +54,8 @@ describe("RealtimeClock", () => {
   });
 
   it("a long wait is sliced so the line is polled; the poll can end it early at the target time", () => {
-    const wall = { ms: 0 };
     let polls = 0;
-    const clock = new RealtimeClock({
-      wallMs: () => wall.ms,
-      sleepMs: (ms) => {
-        wall.ms += ms;
-      },
-      onSlice: () => ++polls === 3,
-    });
+    const { clock, wall } = fakeWall(0, { startMs: 0, onSlice: () => ++polls === 3 });
     clock.advance(1_000_000); // 1 s
     expect(polls).toBe(3);
     expect(wall.ms).toBeCloseTo(15, 5); // three 5 ms slices, then Ctrl-C
@@ -70,13 +67,9 @@ describe("RealtimeClock", () => {
   });
 
   it("a power cut thrown from the poll during a wait does not leave the clock ahead of the wall", () => {
-    const wall = { ms: 0 };
     let polls = 0;
-    const clock = new RealtimeClock({
-      wallMs: () => wall.ms,
-      sleepMs: (ms) => {
-        wall.ms += ms;
-      },
+    const { clock, wall } = fakeWall(0, {
+      startMs: 0,
       onSlice: () => {
         if (++polls === 3) throw new Error("power cut");
         return false;
