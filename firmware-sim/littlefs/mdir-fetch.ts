@@ -6,6 +6,7 @@
 import { copyBytes } from "../flash/bytes.js";
 import { ERR, bdCmp, bdCrc, bdRead, bdReadWord } from "./bd-cache.js";
 import { lfsCrcWord } from "./crc.js";
+import type { DecodedLog } from "./mdir-log.js";
 import type { Cache, DiskOff, GState, Lfs, MDir } from "./state.js";
 import {
   BLOCK_INLINE,
@@ -239,6 +240,8 @@ export function dirFetch(lfs: Lfs, dir: MDir, pair: Readonly<Pair>): number {
 /**
  * lfs_dir_getslice: newest (gmask, gtag) entry of the fetched mdir; copies gsize bytes of its
  * payload from goff into out (zero-filling the rest). Returns the tag (id adjusted) or an error.
+ * With `log` (the mdir's tags decoded from offset 0, see mdir-log.ts) the backward scan runs
+ * over that array instead of re-reading each tag from the device.
  */
 export function dirGetSlice(
   lfs: Lfs,
@@ -249,6 +252,7 @@ export function dirGetSlice(
   out: Uint8Array | null,
   outOff: number,
   gsize: number,
+  log: DecodedLog | null = null,
 ): number {
   let off = dir.off;
   let ntag = dir.etag;
@@ -258,12 +262,21 @@ export function dirGetSlice(
     if (tagId(lfs.gdisk.tag) === tagId(gtag)) return ERR.NOENT;
     if (tagId(lfs.gdisk.tag) < tagId(gtag)) gdiff -= 1;
   }
-  while (off >= 4 + tagDsize(ntag)) {
-    off -= tagDsize(ntag);
-    const tag = ntag;
-    const w = bdReadWord(lfs, lfs.rcache, 4, dir.pair[0], off, true);
-    if (w < 0) return w;
-    ntag = ((w ^ tag) & 0x7fffffff) >>> 0;
+  let i = log === null ? 0 : log.count;
+  while (log === null ? off >= 4 + tagDsize(ntag) : i > 0) {
+    let tag: number;
+    if (log === null) {
+      off -= tagDsize(ntag);
+      tag = ntag;
+      const w = bdReadWord(lfs, lfs.rcache, 4, dir.pair[0], off, true);
+      if (w < 0) return w;
+      ntag = ((w ^ tag) & 0x7fffffff) >>> 0;
+    } else {
+      i -= 1;
+      // the valid bit is not part of a tag read backwards
+      tag = (log.tags[i]! & 0x7fffffff) >>> 0;
+      off = log.offs[i]!;
+    }
 
     const want = tagAddId(gtag, -gdiff);
     if (tagId(gmask) !== 0 && tagType1(tag) === TYPE_SPLICE && tagId(tag) <= tagId(want)) {
@@ -284,8 +297,15 @@ export function dirGetSlice(
   return ERR.NOENT;
 }
 
-export function dirGet(lfs: Lfs, dir: MDir, gmask: number, gtag: number, out: Uint8Array | null): number {
-  return dirGetSlice(lfs, dir, gmask, gtag, 0, out, 0, tagSize(gtag));
+export function dirGet(
+  lfs: Lfs,
+  dir: MDir,
+  gmask: number,
+  gtag: number,
+  out: Uint8Array | null,
+  log: DecodedLog | null = null,
+): number {
+  return dirGetSlice(lfs, dir, gmask, gtag, 0, out, 0, tagSize(gtag), log);
 }
 
 /** lfs_dir_getread: cached reads of an inline file's payload (cache block = BLOCK_INLINE). */

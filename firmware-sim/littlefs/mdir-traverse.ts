@@ -16,6 +16,7 @@
  * scans to the end of the log before its callback runs.
  */
 import { bdReadWord } from "./bd-cache.js";
+import { decodeLog, type DecodedLog } from "./mdir-log.js";
 import { LfsErrno } from "../errors.js";
 import type { AttrBuffer, DiskOff, Lfs, MAttr, MDir, MoveSource, UserAttrList } from "./state.js";
 import {
@@ -270,51 +271,4 @@ function superseded(
     if (filter(t)) return 0;
   }
   return 0;
-}
-
-/** The decoded tags of one mdir log, from pooled arrays (walks nest at most twice). */
-interface DecodedLog {
-  count: number;
-  /** The tags as int32 (see superseded()); `>>> 0` gives the usual unsigned form. */
-  tags: Int32Array;
-  /** Offset of each tag in the block. */
-  offs: Uint32Array;
-  release(): void;
-}
-
-const pool: DecodedLog[] = [];
-
-/** Read the tags after `off` (whose tag was `ptag`) up to the end of the committed log. */
-function decodeLog(lfs: Lfs, dir: MDir, off: number, ptag: number): DecodedLog | number {
-  // a tag takes at least 4 bytes, so a block holds at most block_size / 4 of them
-  const cap = Math.ceil(lfs.cfg.blockSize / 4);
-  let log = pool.pop();
-  if (log === undefined || log.tags.length < cap) {
-    const tags = new Int32Array(cap);
-    const offs = new Uint32Array(cap);
-    const fresh: DecodedLog = {
-      count: 0,
-      tags,
-      offs,
-      release: () => {
-        pool.push(fresh);
-      },
-    };
-    log = fresh;
-  }
-  let n = 0;
-  while (off + tagDsize(ptag) < dir.off) {
-    off += tagDsize(ptag);
-    const w = bdReadWord(lfs, lfs.rcache, 4, dir.pair[0], off, true);
-    if (w < 0) {
-      log.release();
-      return w;
-    }
-    ptag = ((w ^ ptag) | 0x80000000) >>> 0;
-    log.tags[n] = ptag;
-    log.offs[n] = off;
-    n += 1;
-  }
-  log.count = n;
-  return log;
 }
