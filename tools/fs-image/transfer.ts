@@ -11,7 +11,6 @@
  * When the image fills up, NOSPC says how many of the bytes to copy did not fit and where the
  * copy stopped; the caller's atomic save then never happens, so the image file is unchanged.
  */
-import { statSync } from "node:fs";
 import { basename as hostBasename } from "node:path";
 import { FsError } from "../../firmware-sim/errors.js";
 import { mkdirs, readFile, tryStat, writeFile } from "../../firmware-sim/fs/fs-util.js";
@@ -19,11 +18,12 @@ import { basename, joinPath } from "../../firmware-sim/fs/path.js";
 import type { LittleFs } from "../../firmware-sim/littlefs/little-fs.js";
 import { Progress } from "../progress.js";
 import {
+  HostFileReader,
   checkNames,
   hostPathUnder,
+  hostSize,
   hostStat,
   makeHostDir,
-  readHostFile,
   safeHostName,
   walkHostDir,
   writeHostFile,
@@ -43,7 +43,6 @@ interface PutItem {
   path: string;
   type: "file" | "dir";
   host: string;
-  size: number;
 }
 
 function isDir(fs: LittleFs, path: string): boolean {
@@ -56,19 +55,14 @@ function plan(fs: LittleFs, src: string, dest: string | undefined): { items: Put
     const name = hostBasename(src);
     let target = dest ?? `/${name}`;
     if (dest !== undefined && isDir(fs, dest)) target = joinPath(dest, name);
-    return { items: [{ path: target, type: "file", host: src, size: readHostSize(src) }], skipped: [] };
+    return { items: [{ path: target, type: "file", host: src }], skipped: [] };
   }
   const root = dest ?? "/";
   const tree = walkHostDir(src);
   const items: PutItem[] = [];
-  if (root !== "/") items.push({ path: root, type: "dir", host: src, size: 0 });
-  for (const e of tree.entries)
-    items.push({ path: joinPath(root, e.rel), type: e.type, host: e.host, size: e.size });
+  if (root !== "/") items.push({ path: root, type: "dir", host: src });
+  for (const e of tree.entries) items.push({ path: joinPath(root, e.rel), type: e.type, host: e.host });
   return { items, skipped: tree.skipped };
-}
-
-function readHostSize(path: string): number {
-  return statSync(path).size;
 }
 
 /** Copy a host file or tree into the mounted image (see the module comment for DEST). */
@@ -79,14 +73,16 @@ export function putHost(fs: LittleFs, src: string, dest: string | undefined, lab
     items.map((i) => i.path.slice(1)).filter((p) => p !== ""),
     nameMax,
   );
-  const total = items.reduce((n, i) => n + i.size, 0);
   const before = fs.usage();
   const free = (before.blockCount - before.blocksUsed) * before.blockSize;
   const report: CopyReport = { files: 0, dirs: 0, bytes: 0, skipped };
-  const progress = new Progress(label, total, { unit: "B" });
+  // progress counts files: sizes are only known as each file is read (no stat per file up front)
+  const progress = new Progress(label, items.filter((i) => i.type === "file").length, { unit: "files" });
+  const reader = new HostFileReader();
   // directories this copy made or found, so the files below them need no lookup of their parent
   const dirs = new Set<string>(["/"]);
-  for (const item of items) {
+  for (let k = 0; k < items.length; k++) {
+    const item = items[k]!;
     try {
       if (item.type === "dir") {
         const st = tryStat(fs, item.path);
@@ -102,30 +98,38 @@ export function putHost(fs: LittleFs, src: string, dest: string | undefined, lab
           if (!isDir(fs, parent)) mkdirs(fs, parent);
           dirs.add(parent);
         }
-        writeFile(fs, item.path, readHostFile(item.host));
+        const data = reader.read(item.host);
+        writeFile(fs, item.path, data);
         report.files += 1;
-        report.bytes += item.size;
-        progress.tick(item.size);
+        report.bytes += data.length;
+        progress.tick();
       }
     } catch (e) {
-      if (e instanceof FsError && e.lfs === "NOSPC") {
-        const short = total - report.bytes;
-        throw new FsError(
-          "NOSPC",
-          `no space left in the image: ${short} of ${total} bytes did not fit ` +
-            `(stopped at ${item.path}, ${item.size} bytes; ${report.files} files copied before it; ` +
-            `the image had ${free} bytes in free blocks)`,
-          {
-            hint: "use a bigger image (--image-size), remove files, or leave some out",
-            details: { path: item.path, total, copied: report.bytes, notFit: short, free },
-          },
-        );
-      }
+      if (e instanceof FsError && e.lfs === "NOSPC") throw noSpace(items, k, report, free);
       throw e;
     }
   }
   progress.finish();
   return report;
+}
+
+/** NOSPC for a copy that stopped at items[k]: how many bytes (sizes stat'ed now) did not fit. */
+function noSpace(items: readonly PutItem[], k: number, report: CopyReport, free: number): FsError {
+  const item = items[k]!;
+  let short = 0;
+  for (let j = k; j < items.length; j++) if (items[j]!.type === "file") short += hostSize(items[j]!.host);
+  const total = report.bytes + short;
+  return new FsError(
+    "NOSPC",
+    `no space left in the image: ${short} of ${total} bytes did not fit ` +
+      `(stopped at ${item.path}, ${item.type === "file" ? hostSize(item.host) : 0} bytes; ` +
+      `${report.files} files copied before it; ` +
+      `the image had ${free} bytes in free blocks)`,
+    {
+      hint: "use a bigger image (--image-size), remove files, or leave some out",
+      details: { path: item.path, total, copied: report.bytes, notFit: short, free },
+    },
+  );
 }
 
 /**

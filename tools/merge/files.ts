@@ -29,20 +29,25 @@ export function readInput(path: string, what: string): Uint8Array {
     const b = readFileSync(path);
     return new Uint8Array(b.buffer, b.byteOffset, b.length);
   } catch (e) {
-    const code = errno(e);
-    if (code === "ENOENT") {
-      throw new FlashbakError("FILE_NOT_FOUND", `${what} ${path} does not exist`, {
-        hint: "check the path",
-        cause: e,
-      });
-    }
-    if (code === "EISDIR") {
-      throw new FlashbakError("USAGE", `${what} ${path} is a directory, not a file`, { cause: e });
-    }
-    throw new FlashbakError("DEVICE_FILE_IO", `cannot read ${what} ${path}: ${(e as Error).message}`, {
+    throw hostReadError(e, path, what);
+  }
+}
+
+/** The error for a host file that cannot be read: missing, a directory, or an I/O failure. */
+export function hostReadError(e: unknown, path: string, what: string): FlashbakError {
+  const code = errno(e);
+  if (code === "ENOENT") {
+    return new FlashbakError("FILE_NOT_FOUND", `${what} ${path} does not exist`, {
+      hint: "check the path",
       cause: e,
     });
   }
+  if (code === "EISDIR") {
+    return new FlashbakError("USAGE", `${what} ${path} is a directory, not a file`, { cause: e });
+  }
+  return new FlashbakError("DEVICE_FILE_IO", `cannot read ${what} ${path}: ${(e as Error).message}`, {
+    cause: e,
+  });
 }
 
 let counter = 0;
