@@ -74,6 +74,11 @@ export function checkAccess(
  * page faults alone take ~45 ms on our CI-class machine), and most of an image is usually
  * never programmed. `pieces()` hands the image out without filling the untouched blocks;
  * `data` fills them first.
+ *
+ * While the device owns its memory (made fresh, and `data` never handed out), it also knows
+ * where each block's programmed bytes end: everything after that mark is still erased, so a
+ * prog there (littlefs appends to a block front to back) needs no erased check. Anything
+ * else is checked byte by byte, and once `data` is out, every prog is.
  */
 export class MemoryBlockDevice implements BlockDevice {
   readonly geometry: BlockGeometry;
@@ -82,6 +87,12 @@ export class MemoryBlockDevice implements BlockDevice {
   readonly #mem: Uint8Array;
   /** untouched[b] = 1: block b reads as erased but its memory was never filled. Null: none. */
   #untouched: Uint8Array | null;
+  /**
+   * progEnd[b]: bytes of block b from here on hold the erase value (nothing was programmed there
+   * since the block was last erased). Null when the memory is not ours alone (given, or handed
+   * out by `data`): then every prog checks.
+   */
+  #progEnd: Uint32Array | null;
 
   constructor(geometry: BlockGeometry, opts: { readOnly?: boolean; data?: Uint8Array } = {}) {
     this.geometry = geometry;
@@ -93,7 +104,9 @@ export class MemoryBlockDevice implements BlockDevice {
     if (opts.data !== undefined) {
       this.#mem = opts.data;
       this.#untouched = null;
+      this.#progEnd = null;
     } else {
+      this.#progEnd = new Uint32Array(geometry.blockCount);
       this.#mem = new Uint8Array(size);
       // zeroed memory already is erased when the erase value is 0x00
       this.#untouched = geometry.eraseValue === 0 ? null : new Uint8Array(geometry.blockCount).fill(1);
@@ -102,6 +115,8 @@ export class MemoryBlockDevice implements BlockDevice {
 
   /** The whole image as one array (every untouched block is filled with the erase value first). */
   get data(): Uint8Array {
+    // the caller may write into it: stop trusting the programmed-bytes marks
+    this.#progEnd = null;
     if (this.#untouched !== null) {
       for (let b = 0; b < this.geometry.blockCount; b++) this.#fill(b);
       this.#untouched = null;
@@ -157,10 +172,14 @@ export class MemoryBlockDevice implements BlockDevice {
     const mem = this.#mem;
     const ev = this.geometry.eraseValue;
     const base = block * this.geometry.blockSize + off;
-    const i = firstNotEqual(mem, base, data.length, ev);
-    if (i >= 0) {
-      throw new BlockDeviceError("BD_NOT_ERASED", `prog: byte ${off + i} of block ${block} is not erased`);
+    const progEnd = this.#progEnd;
+    if (progEnd === null || off < progEnd[block]!) {
+      const i = firstNotEqual(mem, base, data.length, ev);
+      if (i >= 0) {
+        throw new BlockDeviceError("BD_NOT_ERASED", `prog: byte ${off + i} of block ${block} is not erased`);
+      }
     }
+    if (progEnd !== null && off + data.length > progEnd[block]!) progEnd[block] = off + data.length;
     mem.set(data, base);
     this.stats.progs++;
     this.stats.progBytes += data.length;
@@ -174,6 +193,7 @@ export class MemoryBlockDevice implements BlockDevice {
       const base = block * this.geometry.blockSize;
       this.#mem.fill(this.geometry.eraseValue, base, base + this.geometry.blockSize);
     }
+    if (this.#progEnd !== null) this.#progEnd[block] = 0;
     this.stats.erases++;
     this.stats.eraseBytes += this.geometry.blockSize;
   }

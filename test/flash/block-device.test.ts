@@ -73,3 +73,44 @@ describe("MemoryBlockDevice: a new device is erased without being filled", () =>
     expect([...b]).toEqual([0x5a, 0x5a, 0x5a, 0x5a]);
   });
 });
+
+describe("MemoryBlockDevice: the erased check trusts only what the device wrote itself", () => {
+  const notErased = expect.objectContaining({ code: "BD_NOT_ERASED" });
+
+  it.each([
+    ["0xff", 0xff],
+    ["0x00", 0x00],
+  ])(
+    "erase value %s: progs below a block's programmed end are checked, above it are not needed",
+    (_n, ev) => {
+      const bd = new MemoryBlockDevice(geometry(ev));
+      const x = ev ^ 0x5a;
+      bd.prog(3, 8, new Uint8Array(8).fill(x));
+      expect(() => bd.prog(3, 8, new Uint8Array(4).fill(x))).toThrow(notErased);
+      expect(() => bd.prog(3, 12, new Uint8Array(8).fill(x))).toThrow(notErased);
+      expect(() => bd.prog(3, 4, new Uint8Array(8).fill(x))).toThrow(notErased);
+      // bytes before the first prog are still erased, and so is everything after the end
+      bd.prog(3, 0, new Uint8Array(8).fill(x));
+      bd.prog(3, 16, new Uint8Array(4).fill(x));
+      bd.erase(3);
+      bd.prog(3, 8, new Uint8Array(8).fill(x));
+      const b = new Uint8Array(24);
+      bd.read(3, 0, b);
+      expect([...b]).toEqual([...new Array(8).fill(ev), ...new Array(8).fill(x), ...new Array(8).fill(ev)]);
+    },
+  );
+
+  it("checks every prog once `data` has been handed out (the caller may have written into it)", () => {
+    const bd = new MemoryBlockDevice(geometry(0xff));
+    bd.prog(1, 0, Uint8Array.of(1, 2, 3, 4));
+    bd.data[256 + 64] = 0x7f; // behind the device's back, after its programmed end
+    expect(() => bd.prog(1, 64, Uint8Array.of(0, 0, 0, 0))).toThrow(notErased);
+  });
+
+  it("checks every prog on memory it was given", () => {
+    const data = new Uint8Array(256 * 8).fill(0xff);
+    data[2 * 256 + 100] = 0;
+    const bd = new MemoryBlockDevice(geometry(0xff), { data });
+    expect(() => bd.prog(2, 100, Uint8Array.of(0, 0, 0, 0))).toThrow(notErased);
+  });
+});
