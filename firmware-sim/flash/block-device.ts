@@ -75,10 +75,10 @@ export function checkAccess(
  * never programmed. `pieces()` hands the image out without filling the untouched blocks;
  * `data` fills them first.
  *
- * While the device owns its memory (made fresh, and `data` never handed out), it also knows
- * where each block's programmed bytes end: everything after that mark is still erased, so a
- * prog there (littlefs appends to a block front to back) needs no erased check. Anything
- * else is checked byte by byte, and once `data` is out, every prog is.
+ * While the device owns its memory (made fresh, and neither `data` nor `pieces()` handed out),
+ * it also knows where each block's programmed bytes end: everything after that mark is still
+ * erased, so a prog there (littlefs appends to a block front to back) needs no erased check.
+ * Anything else is checked byte by byte, and once the memory is out, every prog is.
  */
 export class MemoryBlockDevice implements BlockDevice {
   readonly geometry: BlockGeometry;
@@ -90,7 +90,7 @@ export class MemoryBlockDevice implements BlockDevice {
   /**
    * progEnd[b]: bytes of block b from here on hold the erase value (nothing was programmed there
    * since the block was last erased). Null when the memory is not ours alone (given, or handed
-   * out by `data`): then every prog checks.
+   * out by `data` or `pieces()`): then every prog checks.
    */
   #progEnd: Uint32Array | null;
 
@@ -130,6 +130,8 @@ export class MemoryBlockDevice implements BlockDevice {
    * writing an image out without filling what was never programmed.
    */
   pieces(): Uint8Array[] {
+    // the pieces are views of the memory, so the caller could write into it
+    this.#progEnd = null;
     const u = this.#untouched;
     if (u === null) return [this.#mem];
     const bs = this.geometry.blockSize;

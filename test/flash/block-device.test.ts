@@ -100,11 +100,23 @@ describe("MemoryBlockDevice: the erased check trusts only what the device wrote 
     },
   );
 
-  it("checks every prog once `data` has been handed out (the caller may have written into it)", () => {
-    const bd = new MemoryBlockDevice(geometry(0xff));
+  it.each([
+    ["data", 0xff],
+    ["pieces()", 0xff],
+    ["pieces()", 0x00],
+  ])("checks every prog once %s has been handed out (erase value %i)", (how, ev) => {
+    const bd = new MemoryBlockDevice(geometry(ev));
     bd.prog(1, 0, Uint8Array.of(1, 2, 3, 4));
-    bd.data[256 + 64] = 0x7f; // behind the device's back, after its programmed end
-    expect(() => bd.prog(1, 64, Uint8Array.of(0, 0, 0, 0))).toThrow(notErased);
+    // behind the device's back, after its programmed end
+    if (how === "data") bd.data[256 + 64] = 0x5a;
+    else {
+      let base = 0;
+      for (const p of bd.pieces()) {
+        if (base <= 256 + 64 && 256 + 64 < base + p.length) p[256 + 64 - base] = 0x5a;
+        base += p.length;
+      }
+    }
+    expect(() => bd.prog(1, 64, Uint8Array.of(0x11, 0x11, 0x11, 0x11))).toThrow(notErased);
   });
 
   it("checks every prog on memory it was given", () => {
