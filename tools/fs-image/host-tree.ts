@@ -10,7 +10,7 @@
  * Extraction refuses names that would escape the target directory or that the host cannot
  * hold ("/", NUL, "." and ".."): a damaged or hostile image must not write outside DIR.
  */
-import { closeSync, lstatSync, mkdirSync, openSync, readSync, readdirSync, statSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readSync, readdirSync, statSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import { FlashbakError, FsError } from "../../firmware-sim/errors.js";
 import { compareNames } from "../../firmware-sim/fs/path.js";
@@ -72,10 +72,13 @@ export function walkHostDir(root: string): HostTree {
   return tree;
 }
 
-/** Size of a host file, or 0 when it cannot be stat'ed (for reports, not for copying). */
+/**
+ * Size of a host file (following a link, as reading it does), or 0 when it cannot be stat'ed:
+ * for reports, not for copying.
+ */
 export function hostSize(path: string): number {
   try {
-    return lstatSync(path).size;
+    return statSync(path).size;
   } catch {
     return 0;
   }

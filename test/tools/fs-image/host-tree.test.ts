@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { HostFileReader, walkHostDir } from "../../../tools/fs-image/host-tree.js";
+import { HostFileReader, hostSize, walkHostDir } from "../../../tools/fs-image/host-tree.js";
 
 let dir: string;
 beforeEach(() => {
@@ -62,5 +62,14 @@ describe("HostFileReader", () => {
     expect(() => r.read(join(dir, "d"))).toThrow(
       expect.objectContaining({ code: "USAGE", message: expect.stringMatching(/is a directory/) }),
     );
+  });
+});
+
+describe("hostSize", () => {
+  it("follows a link as reading does, and is 0 for what cannot be stat'ed", () => {
+    writeFileSync(join(dir, "big"), fill(200_000, 1));
+    symlinkSync(join(dir, "big"), join(dir, "link"));
+    expect(hostSize(join(dir, "link"))).toBe(200_000);
+    expect(hostSize(join(dir, "missing"))).toBe(0);
   });
 });
