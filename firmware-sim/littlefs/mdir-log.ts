@@ -14,8 +14,9 @@ import { tagDsize } from "./tag.js";
 export interface DecodedLog {
   count: number;
   /**
-   * The tags as int32, valid bit set (so V8 keeps them as small integers, not doubles); `>>> 0`
-   * gives the usual unsigned form, `& 0x7fffffff` the form a backward scan reads.
+   * The tags with bit 31 set, as lfs_dir_traverse reads them forward, stored as int32 (an
+   * Int32Array element is a small integer to V8, where the unsigned value would be a double);
+   * `>>> 0` gives the unsigned form, `& 0x7fffffff` the form a backward scan reads.
    */
   tags: Int32Array;
   /** Offset of each tag in the block. */
