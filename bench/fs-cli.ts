@@ -158,7 +158,7 @@ function mkfsBench(): BenchResult[] {
           ]),
       { bench: b, metric: `${what} (best)`, value: Math.min(...secs), unit: "s" },
       { bench: b, metric: "node start-up alone (node -e 0)", value: nodeOnly, unit: "s" },
-      { bench: b, metric: "node start-up (flashbak --version)", value: startup, unit: "s" },
+      { bench: b, metric: "CLI start-up (flashbak --version)", value: startup, unit: "s" },
       {
         bench: b,
         metric: "same pack in-process, first run (tools/fs-image, no start-up)",
