@@ -20,6 +20,12 @@ export default tseslint.config(
     languageOptions: { globals: { process: "readonly", URL: "readonly", console: "readonly" } },
   },
   {
+    // bin/ is CommonJS (bin/package.json): an ES module entry loads Node's ES module loader
+    files: ["bin/**/*.js"],
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", __dirname: "readonly" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     files: ["firmware-sim/**/*.ts"],
     rules: {
       // The simulator core is host-independent: no console, no process, no real timers.

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// Entry point: runs the bundled CLI (dist/cli/, built by `npm install` through the `prepare`
-// script, or by `npm run build`; see tools/build/bundle.ts).
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+// Entry point: runs the bundled CLI (dist/cli/flashbak.cjs) through its launcher, which keeps a
+// V8 code cache of it (dist/cli/ is built by `npm install` through the `prepare` script, or by
+// `npm run build`; see tools/build/bundle.ts and tools/launch/compile-cache.ts). CommonJS (see
+// bin/package.json): an ES module entry would load Node's ES module loader on every start.
+"use strict";
+const { existsSync } = require("node:fs");
+const { join } = require("node:path");
 
-const cli = new URL("../dist/cli/flashbak.js", import.meta.url);
-if (!existsSync(fileURLToPath(cli))) {
+const cli = join(__dirname, "..", "dist", "cli");
+if (!existsSync(join(cli, "launch.cjs")) || !existsSync(join(cli, "flashbak.cjs"))) {
   process.stderr.write("flashbak: the CLI is not built yet; run `npm install` (or `npm run build`) first.\n");
   process.exit(70);
 }
-const { main } = await import(cli.href);
-process.exitCode = await main(process.argv.slice(2));
+require(join(cli, "launch.cjs")).launch(join(cli, "flashbak.cjs"), process.argv.slice(2));

@@ -13,6 +13,7 @@
  * PyProxy is ever created on the JS side, so the finalisation registry (which frees through
  * whichever instance is current) never touches another instance's heap.
  */
+import { importExternal } from "../external-import.js";
 
 /** The subset of the package's API that the runtime uses. */
 interface LoadedMicroPython {
@@ -51,9 +52,9 @@ async function getLoader(): Promise<Loader> {
   if (loader === undefined) {
     // The package ships JavaScript without type declarations; `LoadedMicroPython` above is
     // the part of its documented API we rely on.
-    const mod = (await import("@micropython/micropython-webassembly-pyscript/micropython.mjs" as string)) as {
-      loadMicroPython: Loader;
-    };
+    const mod = await importExternal<{ loadMicroPython: Loader }>(
+      "@micropython/micropython-webassembly-pyscript/micropython.mjs",
+    );
     loader = mod.loadMicroPython;
   }
   return loader;

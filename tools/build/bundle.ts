@@ -1,12 +1,17 @@
 /**
  * `npm run build`, second step: bundle the compiled CLI (dist/tools/cli.js and everything it
- * imports, yargs included) into dist/cli/, one file per command plus shared chunks, so that
- * `flashbak` starts by reading a handful of files instead of resolving a hundred modules.
+ * imports, yargs included) into one CommonJS file, dist/cli/flashbak.cjs, and the launcher that
+ * `bin/flashbak.js` runs (tools/launch/launcher.ts) into dist/cli/launch.cjs. The launcher loads
+ * the bundle with a V8 code cache (tools/launch/compile-cache.ts): a single script is what V8's
+ * code cache works on, and CommonJS needs none of Node's ES module loader at start.
  *
- * Why (measured on our 2-core CI-class machine, `flashbak fs info` on a small image): 0.31 s
+ * Why (measured on our 2-core CI-class machine): `flashbak fs info` on a small image took 0.31 s
  * unbundled, 0.22 s bundled, 0.18 s bundled with the light string-width below; `node -e 0`
- * alone is 0.09 s. Start-up is paid by every command, and it was most of the gap between
- * `flashbak fs mkfs` and the reference littlefs (issue 3's goal is whole-command time).
+ * alone is 0.09 s. `flashbak fs mkfs` of the 1000-file benchmark tree took 0.57 s as ES module
+ * chunks, 0.54 s as one CommonJS file and 0.49 s with the code cache. Start-up is paid by every
+ * command, and it was most of the gap between `flashbak fs mkfs` and the reference littlefs
+ * (issue 3's goal is whole-command time). The modules of a command still run only when the
+ * command is used: esbuild turns each `import()` of a bundled module into a lazy initializer.
  *
  * What is not bundled: packages that load native code or WebAssembly from their own directory
  * (serialport's bindings, node-sqlite3-wasm, the MicroPython runtime) and esptool-js (bench
@@ -34,6 +39,8 @@ export interface BundleOptions {
   root: string;
   /** The CLI's entry module: dist/tools/cli.js, or tools/cli.ts (esbuild strips the types). */
   entry: string;
+  /** The launcher's entry module: dist/tools/launch/launcher.js, or tools/launch/launcher.ts. */
+  launcher: string;
   /** The light string-width module (.js in dist, .ts in the source); see string-width-lite.ts. */
   stringWidthLite: string;
   /**
@@ -45,6 +52,15 @@ export interface BundleOptions {
 
 /** Loaded from node_modules at run time (native code, WebAssembly, or not needed by the CLI). */
 const EXTERNAL = ["serialport", "@serialport/*", "node-sqlite3-wasm", "@micropython/*", "esptool-js"];
+
+/**
+ * `import.meta` in CommonJS: the bundle's own URL (what a chunk's `import.meta.url` was, in the
+ * same directory) and a resolver from the bundle's location (yargs resolves itself, see below).
+ */
+const IMPORT_META_BANNER =
+  'const __flashbakImportMetaUrl = require("node:url").pathToFileURL(__filename).href;\n' +
+  "const __flashbakImportMetaResolve = (s) => " +
+  'require("node:url").pathToFileURL(require.resolve(s)).href;';
 
 /** yargs' Node platform shim: the file whose own location decides where the locales are read. */
 const YARGS_SHIM = /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/;
@@ -99,20 +115,24 @@ export async function bundleCli(o: BundleOptions): Promise<esbuild.Metafile> {
   rmSync(tmp, { recursive: true, force: true });
   const result = await esbuild.build({
     absWorkingDir: o.root,
-    entryPoints: { flashbak: o.entry },
+    entryPoints: { flashbak: o.entry, launch: o.launcher },
     outdir: tmp,
+    outExtension: { ".js": ".cjs" },
     bundle: true,
-    splitting: true,
-    format: "esm",
+    format: "cjs",
     platform: "node",
     target: "node20",
+    define: {
+      "import.meta.url": "__flashbakImportMetaUrl",
+      "import.meta.resolve": "__flashbakImportMetaResolve",
+    },
+    banner: { js: IMPORT_META_BANNER },
     external: EXTERNAL,
     plugins: [yargsShimPlugin, stringWidthPlugin(o.stringWidthLite)],
     metafile: true,
     logLevel: "warning",
     legalComments: "inline",
   });
-  // dist/ is ESM through the package's "type": "module", so the .js chunks need no marker
   rmSync(o.outDir, { recursive: true, force: true });
   renameSync(tmp, o.outDir);
   return result.metafile;
@@ -125,13 +145,14 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   const meta = await bundleCli({
     root: resolve(dist, ".."),
     entry: join(dist, "tools", "cli.js"),
+    launcher: join(dist, "tools", "launch", "launcher.js"),
     stringWidthLite: join(dist, "tools", "build", "string-width-lite.js"),
     outDir: join(dist, "cli"),
   });
   const files = Object.keys(meta.outputs).length;
   const bytes = Object.values(meta.outputs).reduce((n, o) => n + o.bytes, 0);
   process.stdout.write(
-    `bundled the CLI into dist/cli/: ${files} files, ${(bytes / 1024).toFixed(0)} KiB, ` +
+    `bundled the CLI and its launcher into dist/cli/: ${files} files, ${(bytes / 1024).toFixed(0)} KiB, ` +
       `${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
   );
 }

@@ -5,6 +5,7 @@
  * esptool's loader (shared/reference/esp-serial-protocol.md sections 1 and 2) so the same client
  * drives the simulated module and a real chip.
  */
+import { createHash } from "node:crypto";
 import {
   describeStatus,
   encodeCommand,
@@ -474,7 +475,6 @@ export class EspClient {
       onProgress?.(got);
     }
     const digest = await this.readPacket(this.timeoutMs);
-    const { createHash } = await import("node:crypto");
     const want = createHash("md5").update(out).digest();
     if (digest.length !== 16 || !want.equals(digest)) {
       throw new FlasherError(

@@ -6,6 +6,7 @@
  *    is an in-memory REPL device);
  *  - anything else: a real serial port ("/dev/ttyUSB0", "COM6", a pseudo-terminal path).
  */
+import { importExternal } from "../../firmware-sim/external-import.js";
 import type { SimLine } from "../../firmware-sim/serial/sim-line.js";
 import { SimBinding } from "../../firmware-sim/serial/sim-binding.js";
 import type { SerialLink } from "./link.js";
@@ -65,11 +66,12 @@ export async function openLink(port: string, baud = 115200): Promise<SerialLink>
       });
     }
     // node-serialport is loaded on first use (~0.3 s): commands that open no port skip it.
-    const { SerialPortStream } = await import("@serialport/stream");
+    const { SerialPortStream } =
+      await importExternal<typeof import("@serialport/stream")>("@serialport/stream");
     const stream = new SerialPortStream({ binding, path, baudRate: baud, autoOpen: false });
     return StreamLink.open(port, stream);
   }
-  const { SerialPort } = await import("serialport");
+  const { SerialPort } = await importExternal<typeof import("serialport")>("serialport");
   return StreamLink.open(port, new SerialPort({ path: port, baudRate: baud, autoOpen: false }));
 }
 

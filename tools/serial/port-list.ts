@@ -5,6 +5,7 @@
  * USB interface). Quectel modules (USB vendor 2C7C) are recognised and the interface that
  * carries the MicroPython REPL is pointed out.
  */
+import { importExternal } from "../../firmware-sim/external-import.js";
 import { existsSync, readFileSync, readdirSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 
@@ -106,7 +107,7 @@ export async function listPorts(
 ): Promise<PortEntry[]> {
   let ports: PortEntry[] = [];
   try {
-    const { SerialPort } = await import("serialport");
+    const { SerialPort } = await importExternal<typeof import("serialport")>("serialport");
     const found = await SerialPort.list();
     ports = found.map((p) =>
       classify({

@@ -10,6 +10,7 @@
  * The plan (segments and their compressed bytes) is built once and shared by every unit, so
  * compression costs once per package, not once per module.
  */
+import { createHash } from "node:crypto";
 import { FlashbakError, isPowerLoss } from "../../firmware-sim/errors.js";
 import type { SerialLink } from "../serial/link.js";
 import {
@@ -105,7 +106,6 @@ export async function runStation(opts: StationOptions): Promise<UnitRecord[]> {
         const a = opts.provisionSource!.next(identity);
         provisionRow = a.row;
         await opts.provisioner!.provision(unit, a.values);
-        const { createHash } = await import("node:crypto");
         for (const [i, v] of a.values)
           provisioned[`sd${i}`] = createHash("sha256").update(v).digest("hex").slice(0, 16);
         if (!opts.provisioner!.needsFirmware && resetAfter) {

@@ -4,15 +4,17 @@
  * yargs and the native packages through the node_modules above it), then run as a user would.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleCli } from "../../../tools/build/bundle.js";
+import { encodeCacheFile } from "../../../tools/launch/compile-cache.js";
 import { runCli } from "../cli-harness.js";
 
 const root = resolve(import.meta.dirname, "..", "..", "..");
 const outDir = join(root, `.flashbak-tmp-bundle-${process.pid}`);
+const cacheDir = join(outDir, "compile-cache");
 /** A child that has not exited by then fails the test (the CLI must stop by itself). */
 const CHILD_TIMEOUT_MS = 60_000;
 
@@ -21,10 +23,10 @@ function runBundled(
   env: Record<string, string> = {},
 ): { code: number; stdout: string; stderr: string } {
   // what bin/flashbak.js does, pointed at the scratch bundle
-  const r = spawnSync(process.execPath, [join(outDir, "run.js"), ...args], {
+  const r = spawnSync(process.execPath, [join(outDir, "run.cjs"), ...args], {
     encoding: "utf8",
     timeout: CHILD_TIMEOUT_MS,
-    env: { ...process.env, CI: "1", ...env },
+    env: { ...process.env, CI: "1", FLASHBAK_COMPILE_CACHE: cacheDir, ...env },
   });
   if (r.error) throw r.error;
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
@@ -34,12 +36,13 @@ beforeAll(async () => {
   await bundleCli({
     root,
     entry: join(root, "tools", "cli.ts"),
+    launcher: join(root, "tools", "launch", "launcher.ts"),
     stringWidthLite: join(root, "tools", "build", "string-width-lite.ts"),
     outDir,
   });
   writeFileSync(
-    join(outDir, "run.js"),
-    'const { main } = await import("./flashbak.js");\nprocess.exitCode = await main(process.argv.slice(2));\n',
+    join(outDir, "run.cjs"),
+    'require("./launch.cjs").launch(require("node:path").join(__dirname, "flashbak.cjs"), process.argv.slice(2));\n',
   );
 }, 120_000);
 
@@ -90,6 +93,37 @@ describe("the bundled CLI", () => {
   it("still finds yargs' locale files, so messages follow the user's language", () => {
     expect(runBundled(["nosuch"], { LANG: "de_DE.UTF-8" }).stderr).toContain("Unbekanntes Argument: nosuch");
     expect(runBundled(["nosuch"], { LANG: "C" }).stderr).toContain("Unknown argument: nosuch");
+  });
+
+  it("keeps a V8 code cache per command, and replaces one that is damaged or refused", async () => {
+    const dir = join(cacheDir, "own");
+    const env = { FLASHBAK_COMPILE_CACHE: dir, FLASHBAK_COMPILE_CACHE_DEBUG: "1" };
+    const want = await runCli(["fs", "mkfs", "--help"]);
+    const outcome = (): string => {
+      const got = runBundled(["fs", "mkfs", "--help"], env);
+      expect(got.code).toBe(0);
+      expect(got.stdout.trimEnd()).toBe(want.stdout.trimEnd());
+      return /compile cache (\w+(?:, written)?)/.exec(got.stderr)?.[1] ?? got.stderr;
+    };
+    expect(outcome()).toBe("miss, written");
+    expect(outcome()).toBe("hit");
+    const [file] = readdirSync(dir);
+    expect(file).toMatch(/^fs-mkfs-[0-9a-f]{16}-v[\d.]+-\w+\.v8cache$/);
+    const path = join(dir, file!);
+    const good = readFileSync(path);
+    // intact framing around bytes V8 does not accept
+    writeFileSync(path, encodeCacheFile(Buffer.alloc(good.length - 16, 0x5a)));
+    expect(outcome()).toBe("rejected, written");
+    expect(outcome()).toBe("hit");
+    // a flipped bit in the bytecode: caught by the CRC before V8 sees it
+    const flipped = Buffer.from(readFileSync(path));
+    flipped[flipped.length >> 1]! ^= 0x04;
+    writeFileSync(path, flipped);
+    expect(outcome()).toBe("corrupt, written");
+    expect(outcome()).toBe("hit");
+    expect(
+      runBundled(["--version"], { FLASHBAK_COMPILE_CACHE: "off", FLASHBAK_COMPILE_CACHE_DEBUG: "1" }).stderr,
+    ).toContain("compile cache off");
   });
 
   it("builds an image that the source CLI reads back", async () => {
