@@ -6,6 +6,7 @@
 import { copyBytes } from "../flash/bytes.js";
 import { ERR, bdCmp, bdCrc, bdRead, bdReadWord } from "./bd-cache.js";
 import { lfsCrcWord } from "./crc.js";
+import { memoCapture, memoFor, memoStillValid, type FetchMemo } from "./fetch-memo.js";
 import type { DecodedLog } from "./mdir-log.js";
 import type { Cache, DiskOff, GState, Lfs, MDir } from "./state.js";
 import {
@@ -103,6 +104,42 @@ export function dirFetchMatch(
     let crc = lfsCrcWord(0xffffffff, dir.rev);
     const blk = dir.pair[0];
 
+    // Start after what an earlier fetch verified, if the block still holds exactly those bytes
+    // (fetch-memo.ts); the memo is empty until this fetch ends, so an error return leaves none.
+    const memo = memoFor(lfs, blk);
+    let ntags = 0;
+    let known = 0;
+    if (memoStillValid(lfs, blk, memo)) {
+      const replayed = memoReplay(lfs, blk, memo, besttag, fmask, ftag, cb);
+      if (replayed !== REPLAY_FAILED) {
+        besttag = replayed;
+        tempbesttag = replayed;
+        off = memo.off;
+        ptag = memo.ptag;
+        tempcount = memo.count;
+        temptail0 = memo.tail0;
+        temptail1 = memo.tail1;
+        tempsplit = memo.split;
+        hasfcrc = memo.hasfcrc;
+        fcrcSize = memo.fcrcSize;
+        fcrcCrc = memo.fcrcCrc;
+        crc = 0xffffffff;
+        dir.off = memo.len;
+        dir.etag = memo.ptag;
+        dir.count = memo.count;
+        dir.tail[0] = memo.tail0;
+        dir.tail[1] = memo.tail1;
+        dir.split = memo.split;
+        ntags = memo.n;
+        known = memo.len;
+      } else {
+        memo.commits = 0;
+      }
+    } else {
+      memo.commits = 0;
+    }
+    memo.len = 0;
+
     for (;;) {
       off += tagDsize(ptag);
       const raw = bdReadWord(lfs, lfs.rcache, bs, blk, off, false);
@@ -123,6 +160,9 @@ export function dirFetchMatch(
         break;
       }
       ptag = tag;
+      memo.tags[ntags] = tag;
+      memo.offs[ntags] = off;
+      ntags += 1;
 
       if (tagType2(tag) === TYPE_CCRC) {
         err = bdRead(lfs, null, lfs.rcache, bs, blk, off + 4, scratch, 0, 4);
@@ -142,6 +182,10 @@ export function dirFetchMatch(
         dir.tail[0] = temptail0;
         dir.tail[1] = temptail1;
         dir.split = tempsplit;
+        memoCommit(memo, ntags, crc, off, ptag, tempcount, temptail0, temptail1, tempsplit);
+        memo.hasfcrc = hasfcrc;
+        memo.fcrcSize = fcrcSize;
+        memo.fcrcCrc = fcrcCrc;
         crc = 0xffffffff;
         continue;
       }
@@ -198,6 +242,8 @@ export function dirFetchMatch(
       }
     }
 
+    if (dir.off > 0) memoCapture(lfs, blk, memo, known, dir.off);
+
     if (dir.off === 0) {
       dir.pair = [dir.pair[1], dir.pair[0]];
       dir.rev = revs[(r + 1) % 2]!;
@@ -230,6 +276,80 @@ export function dirFetchMatch(
     return 0;
   }
   return ERR.CORRUPT;
+}
+
+/** Record a verified commit in the memo: its tags so far, its CRC and the scan state after it. */
+function memoCommit(
+  m: FetchMemo,
+  ntags: number,
+  crc: number,
+  off: number,
+  ptag: number,
+  count: number,
+  tail0: number,
+  tail1: number,
+  split: boolean,
+): void {
+  m.n = ntags;
+  m.crcs[m.commits] = crc;
+  m.commits += 1;
+  m.off = off;
+  m.ptag = ptag;
+  m.count = count;
+  m.tail0 = tail0;
+  m.tail1 = tail1;
+  m.split = split;
+}
+
+const REPLAY_FAILED = -0x7fffffff;
+
+/**
+ * The part of a fetch that depends on what it looks for, over a memo's verified tags: the same
+ * best-tag bookkeeping and the same callback calls, in the same order, as the scan in
+ * dirFetchMatch; then lfs.seed takes in each commit's CRC, as the scan would. Returns the best
+ * tag at the end of the prefix, or REPLAY_FAILED when a callback failed (the caller then scans
+ * the block from the start, which meets the same failure where lfs.c would).
+ */
+function memoReplay(
+  lfs: Lfs,
+  blk: number,
+  m: FetchMemo,
+  besttag: number,
+  fmask: number,
+  ftag: number,
+  cb: FetchMatch | null,
+): number {
+  let tempbesttag = besttag;
+  const want = (fmask & ftag) >>> 0;
+  for (let k = 0; k < m.n; k++) {
+    const tag = m.tags[k]!;
+    if (tagType2(tag) === TYPE_CCRC) {
+      besttag = tempbesttag;
+      continue;
+    }
+    if (tagType1(tag) === TYPE_SPLICE) {
+      if (tag === (mktag(TYPE_DELETE, 0, 0) | (mktag(0, 0x3ff, 0) & tempbesttag)) >>> 0) {
+        tempbesttag = (tempbesttag | 0x80000000) >>> 0;
+      } else if (tempbesttag !== 0xffffffff && tagId(tag) <= tagId(tempbesttag)) {
+        tempbesttag = tagAddId(tempbesttag, tagSplice(tag));
+      }
+    }
+    if (cb !== null && (fmask & tag) >>> 0 === want) {
+      disk.block = blk;
+      disk.off = m.offs[k]! + 4;
+      const r2 = cb(tag, disk);
+      if (r2 < 0) return REPLAY_FAILED;
+      if (r2 === CMP_EQ) {
+        tempbesttag = tag;
+      } else if ((mktag(0x7ff, 0x3ff, 0) & tag) >>> 0 === (mktag(0x7ff, 0x3ff, 0) & tempbesttag) >>> 0) {
+        tempbesttag = 0xffffffff;
+      } else if (r2 === CMP_GT && tagId(tag) <= tagId(tempbesttag)) {
+        tempbesttag = (tag | 0x80000000) >>> 0;
+      }
+    }
+  }
+  for (let k = 0; k < m.commits; k++) lfs.seed = lfsCrcWord(lfs.seed, m.crcs[k]!);
+  return besttag;
 }
 
 export function dirFetch(lfs: Lfs, dir: MDir, pair: Readonly<Pair>): number {

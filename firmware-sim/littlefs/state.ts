@@ -6,6 +6,7 @@
  */
 import type { BlockDevice } from "../flash/block-device.js";
 import type { ResolvedConfig } from "./config.js";
+import type { FetchMemo } from "./fetch-memo.js";
 import { BLOCK_NULL, type Pair } from "./tag.js";
 
 export interface Cache {
@@ -191,6 +192,10 @@ export interface Lfs {
   inlineMax: number;
   /** Every write is refused with EROFS and nothing is ever programmed or erased. */
   readOnly: boolean;
+  /** What fetches verified, per metadata block (fetch-memo.ts). */
+  fetchMemos: Map<number, FetchMemo>;
+  /** Where a memo's prefix is read back to be compared (grown to a block when needed). */
+  memoScratch: Uint8Array;
 }
 
 export function newCache(size: number): Cache {
@@ -221,6 +226,8 @@ export function initLfs(bd: BlockDevice, cfg: ResolvedConfig, readOnly: boolean)
     attrMax: cfg.attrMax,
     inlineMax,
     readOnly,
+    fetchMemos: new Map(),
+    memoScratch: new Uint8Array(0),
   };
 }
 
