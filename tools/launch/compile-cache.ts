@@ -200,7 +200,13 @@ export function loadBundle(path: string, opts: LoadOptions): LoadedBundle {
   };
 }
 
-/** Write a cache file atomically and remove this group's files for other bundles or Nodes. */
+/**
+ * A group keeps the caches of this many bundles or Nodes (the newest), so that two installs used
+ * in turn (a project's own flashbak and a global one) do not keep replacing each other's.
+ */
+export const CACHES_PER_GROUP = 4;
+
+/** Write a cache file atomically, then drop the group's oldest files beyond CACHES_PER_GROUP. */
 function writeCache(file: string, group: string, payload: Buffer): boolean {
   const dir = dirname(file);
   const tmp = `${file}.${process.pid}.tmp`;
@@ -216,16 +222,18 @@ function writeCache(file: string, group: string, payload: Buffer): boolean {
     }
     return false;
   }
-  const mine = file.slice(dir.length + 1);
   try {
+    const mine: Array<{ name: string; mtime: number }> = [];
     for (const name of readdirSync(dir)) {
-      if (name !== mine && name.startsWith(`${group}-`) && name.endsWith(SUFFIX)) {
-        // a group name never contains another group's name plus "-<hex>-v"
-        if (/^[0-9a-f]{16}-v/.test(name.slice(group.length + 1))) unlinkSync(join(dir, name));
-      }
+      // a group name never contains another group's name plus "-<hex>-v"
+      if (!name.startsWith(`${group}-`) || !name.endsWith(SUFFIX)) continue;
+      if (!/^[0-9a-f]{16}-v/.test(name.slice(group.length + 1))) continue;
+      mine.push({ name, mtime: statSync(join(dir, name)).mtimeMs });
     }
+    mine.sort((a, b) => b.mtime - a.mtime);
+    for (const old of mine.slice(CACHES_PER_GROUP)) unlinkSync(join(dir, old.name));
   } catch {
-    // stale files only cost disk space
+    // old files only cost disk space
   }
   return true;
 }

@@ -1,8 +1,17 @@
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
+  CACHES_PER_GROUP,
   cacheDirFromEnv,
   commandGroup,
   decodeCacheFile,
@@ -66,18 +75,36 @@ describe("the compile cache of the bundled CLI", () => {
     ]);
   });
 
-  it("never uses a cache of another bundle, and replaces it", () => {
-    const old = run();
-    old.save();
+  it("never uses a cache of another bundle, and keeps the newest few of each group", () => {
+    const first = run();
+    first.save();
     // the same length: V8's own check would accept the stale bytecode
     writeBundle(bundle, 42);
     const loaded = loadBundle(bundle, { dir: cache, group: "fs-mkfs" });
     expect((loaded.exports.main as () => number)()).toBe(42);
     expect(loaded.outcome).toBe("miss");
-    expect(loaded.cacheFile).not.toBe(old.cacheFile);
+    expect(loaded.cacheFile).not.toBe(first.cacheFile);
     loaded.save();
-    // the other group's files stay; this group's stale file is gone
-    expect(readdirSync(cache)).toEqual([loaded.cacheFile!.slice(cache.length + 1)]);
+    // both stay: two installs used in turn keep their own
+    expect(readdirSync(cache).sort()).toEqual(
+      [first.cacheFile!, loaded.cacheFile!].map((f) => f.slice(cache.length + 1)).sort(),
+    );
+    loadBundle(bundle, { dir: cache, group: "flash" }).save();
+    for (const f of readdirSync(cache)) utimesSync(join(cache, f), 1e6, 1e6);
+    const written: string[] = [];
+    for (let v = 50; v < 50 + CACHES_PER_GROUP + 2; v++) {
+      writeBundle(bundle, v);
+      const l = loadBundle(bundle, { dir: cache, group: "fs-mkfs" });
+      l.save();
+      // distinct modification times in the order written (a fast machine may give equal ones)
+      utimesSync(l.cacheFile!, 2e6 + v, 2e6 + v);
+      written.push(l.cacheFile!.slice(cache.length + 1));
+    }
+    const left = readdirSync(cache);
+    expect(left.filter((f) => f.startsWith("fs-mkfs-")).sort()).toEqual(
+      written.slice(-CACHES_PER_GROUP).sort(),
+    );
+    expect(left.filter((f) => f.startsWith("flash-"))).toHaveLength(1);
   });
 
   it.each([
