@@ -46,8 +46,14 @@ export interface FetchMemo {
   fcrcCrc: number;
 }
 
-/** Blocks remembered per mount; beyond this the least recently fetched is forgotten. */
-export const FETCH_MEMO_BLOCKS = 64;
+/**
+ * Blocks remembered per mount; beyond this the least recently fetched is forgotten. A memo takes
+ * about 3.5 blocks of memory, so big blocks get fewer: 64 up to 16 KiB blocks, then 1 MiB of
+ * copies in all, but never fewer than 8 (a path lookup walks a few pairs).
+ */
+export function fetchMemoBlocks(blockSize: number): number {
+  return Math.max(8, Math.min(64, Math.floor((1 << 20) / blockSize)));
+}
 
 /** The memo for `block`, made empty if there was none (marked most recently used). */
 export function memoFor(lfs: Lfs, block: number): FetchMemo {
@@ -56,7 +62,7 @@ export function memoFor(lfs: Lfs, block: number): FetchMemo {
   if (m !== undefined) {
     memos.delete(block);
   } else {
-    if (memos.size >= FETCH_MEMO_BLOCKS) {
+    if (memos.size >= fetchMemoBlocks(lfs.cfg.blockSize)) {
       const oldest = memos.keys().next().value as number;
       m = memos.get(oldest)!;
       memos.delete(oldest);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { MemoryBlockDevice } from "../../firmware-sim/flash/block-device.js";
-import { FETCH_MEMO_BLOCKS, memoFor } from "../../firmware-sim/littlefs/fetch-memo.js";
+import { fetchMemoBlocks, memoFor } from "../../firmware-sim/littlefs/fetch-memo.js";
 import { LittleFs } from "../../firmware-sim/littlefs/little-fs.js";
 import { dirFetchMatch, dirGetInfo, nameMatcher } from "../../firmware-sim/littlefs/mdir-fetch.js";
 import { newMdir, type Lfs, type MDir } from "../../firmware-sim/littlefs/state.js";
@@ -164,8 +164,11 @@ describe("fetches resumed from a memo", () => {
     const { fs } = churned(512, 16);
     const lfs = fs.internals();
     lfs.fetchMemos.clear();
-    for (let b = 0; b < FETCH_MEMO_BLOCKS + 10; b++) memoFor(lfs, b).len = b + 1;
-    expect(lfs.fetchMemos.size).toBe(FETCH_MEMO_BLOCKS);
+    expect(fetchMemoBlocks(512)).toBe(64);
+    expect(fetchMemoBlocks(64 * 1024)).toBe(16);
+    expect(fetchMemoBlocks(1 << 20)).toBe(8);
+    for (let b = 0; b < 64 + 10; b++) memoFor(lfs, b).len = b + 1;
+    expect(lfs.fetchMemos.size).toBe(64);
     expect(lfs.fetchMemos.has(9)).toBe(false);
     expect(lfs.fetchMemos.has(10)).toBe(true);
     // a reused memo starts empty
