@@ -123,6 +123,12 @@ describe("the compile cache of the bundled CLI", () => {
     expect(run().outcome).toBe("hit");
   });
 
+  it("reads a bundle that is not all ASCII as UTF-8", () => {
+    writeFileSync(bundle, '"use strict";\nexports.main = () => "µs 名前";\n');
+    const loaded = loadBundle(bundle, { dir: null, group: "top" });
+    expect((loaded.exports.main as () => string)()).toBe("µs 名前");
+  });
+
   it("runs without a cache when it is off", () => {
     const loaded = loadBundle(bundle, { dir: null, group: "top" });
     expect(loaded.outcome).toBe("off");
