@@ -201,11 +201,7 @@ export function dirFetchMatch(
         if (tagId(tag) >= tempcount) tempcount = tagId(tag) + 1;
       } else if (tagType1(tag) === TYPE_SPLICE) {
         tempcount = (tempcount + tagSplice(tag)) & 0xffff;
-        if (tag === (mktag(TYPE_DELETE, 0, 0) | (mktag(0, 0x3ff, 0) & tempbesttag)) >>> 0) {
-          tempbesttag = (tempbesttag | 0x80000000) >>> 0;
-        } else if (tempbesttag !== 0xffffffff && tagId(tag) <= tagId(tempbesttag)) {
-          tempbesttag = tagAddId(tempbesttag, tagSplice(tag));
-        }
+        tempbesttag = bestAfterSplice(tempbesttag, tag);
       } else if (tagType1(tag) === TYPE_TAIL) {
         tempsplit = (tagChunk(tag) & 1) === 1;
         err = bdRead(lfs, null, lfs.rcache, bs, blk, off + 4, scratch, 0, 8);
@@ -232,13 +228,7 @@ export function dirFetchMatch(
           if (r2 === ERR.CORRUPT) break;
           return r2;
         }
-        if (r2 === CMP_EQ) {
-          tempbesttag = tag;
-        } else if ((mktag(0x7ff, 0x3ff, 0) & tag) >>> 0 === (mktag(0x7ff, 0x3ff, 0) & tempbesttag) >>> 0) {
-          tempbesttag = 0xffffffff;
-        } else if (r2 === CMP_GT && tagId(tag) <= tagId(tempbesttag)) {
-          tempbesttag = (tag | 0x80000000) >>> 0;
-        }
+        tempbesttag = bestAfterMatch(tempbesttag, tag, r2);
       }
     }
 
@@ -276,6 +266,22 @@ export function dirFetchMatch(
     return 0;
   }
   return ERR.CORRUPT;
+}
+
+/** The best tag so far after a create or delete (`tag`, a SPLICE) shifts or removes ids. */
+function bestAfterSplice(best: number, tag: number): number {
+  if (tag === (mktag(TYPE_DELETE, 0, 0) | (mktag(0, 0x3ff, 0) & best)) >>> 0)
+    return (best | 0x80000000) >>> 0;
+  if (best !== 0xffffffff && tagId(tag) <= tagId(best)) return tagAddId(best, tagSplice(tag));
+  return best;
+}
+
+/** The best tag so far after the callback compared `tag` (CMP_EQ/LT/GT in `r`). */
+function bestAfterMatch(best: number, tag: number, r: number): number {
+  if (r === CMP_EQ) return tag;
+  if ((mktag(0x7ff, 0x3ff, 0) & tag) >>> 0 === (mktag(0x7ff, 0x3ff, 0) & best) >>> 0) return 0xffffffff;
+  if (r === CMP_GT && tagId(tag) <= tagId(best)) return (tag | 0x80000000) >>> 0;
+  return best;
 }
 
 /** Record a verified commit in the memo: its tags so far, its CRC and the scan state after it. */
@@ -328,24 +334,14 @@ function memoReplay(
       continue;
     }
     if (tagType1(tag) === TYPE_SPLICE) {
-      if (tag === (mktag(TYPE_DELETE, 0, 0) | (mktag(0, 0x3ff, 0) & tempbesttag)) >>> 0) {
-        tempbesttag = (tempbesttag | 0x80000000) >>> 0;
-      } else if (tempbesttag !== 0xffffffff && tagId(tag) <= tagId(tempbesttag)) {
-        tempbesttag = tagAddId(tempbesttag, tagSplice(tag));
-      }
+      tempbesttag = bestAfterSplice(tempbesttag, tag);
     }
     if (cb !== null && (fmask & tag) >>> 0 === want) {
       disk.block = blk;
       disk.off = m.offs[k]! + 4;
       const r2 = cb(tag, disk);
       if (r2 < 0) return REPLAY_FAILED;
-      if (r2 === CMP_EQ) {
-        tempbesttag = tag;
-      } else if ((mktag(0x7ff, 0x3ff, 0) & tag) >>> 0 === (mktag(0x7ff, 0x3ff, 0) & tempbesttag) >>> 0) {
-        tempbesttag = 0xffffffff;
-      } else if (r2 === CMP_GT && tagId(tag) <= tagId(tempbesttag)) {
-        tempbesttag = (tag | 0x80000000) >>> 0;
-      }
+      tempbesttag = bestAfterMatch(tempbesttag, tag, r2);
     }
   }
   for (let k = 0; k < m.commits; k++) lfs.seed = lfsCrcWord(lfs.seed, m.crcs[k]!);
