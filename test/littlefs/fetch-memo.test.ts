@@ -4,13 +4,12 @@
  * seed; and a memo must never hide a change to the block made behind the file system's back.
  */
 import { describe, expect, it } from "vitest";
-import { MemoryBlockDevice } from "../../firmware-sim/flash/block-device.js";
 import { fetchMemoBlocks, memoFor } from "../../firmware-sim/littlefs/fetch-memo.js";
 import { LittleFs } from "../../firmware-sim/littlefs/little-fs.js";
 import { dirFetchMatch, dirGetInfo, nameMatcher } from "../../firmware-sim/littlefs/mdir-fetch.js";
 import { newMdir, type Lfs, type MDir } from "../../firmware-sim/littlefs/state.js";
 import { TYPE_NAME, mktag, pairIsNull, type Pair } from "../../firmware-sim/littlefs/tag.js";
-import { bytes } from "./scenarios.js";
+import { churnedImage } from "./scenarios.js";
 import { configFor, deviceFor, loadManifest, readImage } from "./vectors.js";
 
 const utf8 = new TextEncoder();
@@ -81,40 +80,8 @@ function compareAll(lfs: Lfs): number {
   return compared;
 }
 
-function churned(blockSize: number, cacheSize: number): { bd: MemoryBlockDevice; fs: LittleFs } {
-  const bd = new MemoryBlockDevice({
-    readSize: 16,
-    progSize: 16,
-    blockSize,
-    blockCount: 256,
-    eraseValue: 0xff,
-  });
-  const cfg = { readSize: 16, progSize: 16, cacheSize, lookaheadSize: 16, blockCycles: 500 };
-  LittleFs.format(bd, cfg);
-  const fs = LittleFs.mount(bd, cfg);
-  fs.mkdir("/d");
-  let seed = 11;
-  const rnd = (n: number): number => {
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    return (seed >>> 16) % n;
-  };
-  for (let step = 0; step < 300; step++) {
-    const name = `/d/f${rnd(80)}`;
-    const op = rnd(10);
-    try {
-      if (op < 6) {
-        const f = fs.open(name, { write: true, create: true, truncate: true });
-        f.write(bytes(step, rnd(3) === 0 ? 700 : rnd(60)));
-        f.close();
-      } else if (op < 7) fs.remove(name);
-      else if (op < 9) fs.rename(name, `/d/f${rnd(80)}`);
-      else fs.setAttr(name, 0x74, bytes(step, 4));
-    } catch (e) {
-      // a missing source or a rename onto itself is part of the churn
-      if (!(e instanceof Error && "lfs" in e)) throw e;
-    }
-  }
-  return { bd, fs };
+function churned(blockSize: number, cacheSize: number): ReturnType<typeof churnedImage> {
+  return churnedImage(blockSize, cacheSize, 11);
 }
 
 describe("fetches resumed from a memo", () => {

@@ -5,7 +5,6 @@
  * (deletes, renames and splits leave splices and superseded tags in the logs).
  */
 import { describe, expect, it } from "vitest";
-import { MemoryBlockDevice } from "../../firmware-sim/flash/block-device.js";
 import { LittleFs } from "../../firmware-sim/littlefs/little-fs.js";
 import { dirFetch, dirGet } from "../../firmware-sim/littlefs/mdir-fetch.js";
 import { decodeLog } from "../../firmware-sim/littlefs/mdir-log.js";
@@ -19,7 +18,7 @@ import {
   mktag,
   pairIsNull,
 } from "../../firmware-sim/littlefs/tag.js";
-import { bytes } from "./scenarios.js";
+import { churnedImage } from "./scenarios.js";
 import { configFor, deviceFor, loadManifest, readImage } from "./vectors.js";
 
 /** The lookups a file system makes: by type class, by exact type, global (id-less) ones. */
@@ -74,38 +73,7 @@ describe("dirGet over a decoded log", () => {
     [512, 16],
     [4096, 64],
   ])("churned image (block %i, cache %i): same results as the scan", (blockSize, cacheSize) => {
-    const bd = new MemoryBlockDevice({
-      readSize: 16,
-      progSize: 16,
-      blockSize,
-      blockCount: 256,
-      eraseValue: 0xff,
-    });
-    const cfg = { readSize: 16, progSize: 16, cacheSize, lookaheadSize: 16, blockCycles: 500 };
-    LittleFs.format(bd, cfg);
-    const fs = LittleFs.mount(bd, cfg);
-    fs.mkdir("/d");
-    let seed = 7;
-    const rnd = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) >>> 0;
-      return (seed >>> 16) % n;
-    };
-    for (let step = 0; step < 300; step++) {
-      const name = `/d/f${rnd(80)}`;
-      const op = rnd(10);
-      try {
-        if (op < 6) {
-          const f = fs.open(name, { write: true, create: true, truncate: true });
-          f.write(bytes(step, rnd(3) === 0 ? 700 : rnd(60)));
-          f.close();
-        } else if (op < 7) fs.remove(name);
-        else if (op < 9) fs.rename(name, `/d/f${rnd(80)}`);
-        else fs.setAttr(name, 0x74, bytes(step, 4));
-      } catch (e) {
-        // a missing source or a rename onto itself is part of the churn
-        if (!(e instanceof Error && "lfs" in e)) throw e;
-      }
-    }
+    const { fs } = churnedImage(blockSize, cacheSize, 7);
     expect(fs.readdir("/d").length).toBeGreaterThan(30);
     expect(compareAll(fs.internals())).toBeGreaterThan(100);
   });

@@ -2,7 +2,8 @@
 import { expect } from "vitest";
 import { exists, readFile, tryStat, writeFile } from "../../firmware-sim/fs/fs-util.js";
 import type { LfsConfig } from "../../firmware-sim/littlefs/config.js";
-import type { LittleFs } from "../../firmware-sim/littlefs/little-fs.js";
+import { LittleFs as LittleFsImpl, type LittleFs } from "../../firmware-sim/littlefs/little-fs.js";
+import { MemoryBlockDevice } from "../../firmware-sim/flash/block-device.js";
 import type { Scenario } from "./powerloss-harness.js";
 import { Rng } from "../../firmware-sim/flash/faults.js";
 
@@ -235,3 +236,48 @@ export const interleavedScenario: Scenario = {
     ["/i0", "/i1", "/i2"].forEach((p, k) => expect(eq(content(fs, p), I[k]!)).toBe(true));
   },
 };
+
+/**
+ * A fresh image (16-byte reads and programs, 256 blocks) after 300 random writes, removes,
+ * renames and attribute sets over 80 names in /d: logs full of splices and superseded tags, for
+ * tests that compare two ways of reading them.
+ */
+export function churnedImage(
+  blockSize: number,
+  cacheSize: number,
+  seed: number,
+): { bd: MemoryBlockDevice; fs: LittleFs } {
+  const bd = new MemoryBlockDevice({
+    readSize: 16,
+    progSize: 16,
+    blockSize,
+    blockCount: 256,
+    eraseValue: 0xff,
+  });
+  const cfg = { readSize: 16, progSize: 16, cacheSize, lookaheadSize: 16, blockCycles: 500 };
+  LittleFsImpl.format(bd, cfg);
+  const fs = LittleFsImpl.mount(bd, cfg);
+  fs.mkdir("/d");
+  let state = seed;
+  const rnd = (n: number): number => {
+    state = (state * 1103515245 + 12345) >>> 0;
+    return (state >>> 16) % n;
+  };
+  for (let step = 0; step < 300; step++) {
+    const name = `/d/f${rnd(80)}`;
+    const op = rnd(10);
+    try {
+      if (op < 6) {
+        const f = fs.open(name, { write: true, create: true, truncate: true });
+        f.write(bytes(step, rnd(3) === 0 ? 700 : rnd(60)));
+        f.close();
+      } else if (op < 7) fs.remove(name);
+      else if (op < 9) fs.rename(name, `/d/f${rnd(80)}`);
+      else fs.setAttr(name, 0x74, bytes(step, 4));
+    } catch (e) {
+      // a missing source or a rename onto itself is part of the churn
+      if (!(e instanceof Error && "lfs" in e)) throw e;
+    }
+  }
+  return { bd, fs };
+}
