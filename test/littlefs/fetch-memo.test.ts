@@ -5,12 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { fetchMemoBlocks, memoFor } from "../../firmware-sim/littlefs/fetch-memo.js";
-import { LittleFs } from "../../firmware-sim/littlefs/little-fs.js";
 import { dirFetchMatch, dirGetInfo, nameMatcher } from "../../firmware-sim/littlefs/mdir-fetch.js";
 import { newMdir, type Lfs, type MDir } from "../../firmware-sim/littlefs/state.js";
 import { TYPE_NAME, mktag, pairIsNull, type Pair } from "../../firmware-sim/littlefs/tag.js";
 import { churnedImage } from "./scenarios.js";
-import { configFor, deviceFor, loadManifest, readImage } from "./vectors.js";
+import { loadManifest, mountVector } from "./vectors.js";
 
 const utf8 = new TextEncoder();
 
@@ -88,9 +87,7 @@ describe("fetches resumed from a memo", () => {
   it.each(loadManifest().map((img) => [img.file, img] as const))(
     "%s: same results as a full scan",
     (_, img) => {
-      const fs = LittleFs.mount(deviceFor(img, readImage(img.file), true), configFor(img).cfg, {
-        readOnly: true,
-      });
+      const fs = mountVector(img);
       expect(compareAll(fs.internals())).toBeGreaterThan(0);
     },
   );

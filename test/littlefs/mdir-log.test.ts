@@ -5,7 +5,6 @@
  * (deletes, renames and splits leave splices and superseded tags in the logs).
  */
 import { describe, expect, it } from "vitest";
-import { LittleFs } from "../../firmware-sim/littlefs/little-fs.js";
 import { dirFetch, dirGet } from "../../firmware-sim/littlefs/mdir-fetch.js";
 import { decodeLog } from "../../firmware-sim/littlefs/mdir-log.js";
 import { newMdir, type Lfs } from "../../firmware-sim/littlefs/state.js";
@@ -19,7 +18,7 @@ import {
   pairIsNull,
 } from "../../firmware-sim/littlefs/tag.js";
 import { churnedImage } from "./scenarios.js";
-import { configFor, deviceFor, loadManifest, readImage } from "./vectors.js";
+import { loadManifest, mountVector } from "./vectors.js";
 
 /** The lookups a file system makes: by type class, by exact type, global (id-less) ones. */
 const LOOKUPS: Array<{ what: string; gmask: number; type: number; size: number; perId: boolean }> = [
@@ -63,9 +62,7 @@ function compareAll(lfs: Lfs): number {
 
 describe("dirGet over a decoded log", () => {
   it.each(loadManifest().map((img) => [img.file, img] as const))("%s: same results as the scan", (_, img) => {
-    const fs = LittleFs.mount(deviceFor(img, readImage(img.file), true), configFor(img).cfg, {
-      readOnly: true,
-    });
+    const fs = mountVector(img);
     expect(compareAll(fs.internals())).toBeGreaterThan(0);
   });
 

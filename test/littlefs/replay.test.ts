@@ -8,7 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { readFile, walk, writeFile } from "../../firmware-sim/fs/fs-util.js";
 import { LittleFs } from "../../firmware-sim/littlefs/little-fs.js";
-import { configFor, deviceFor, loadManifest, readImage, type VectorImage } from "./vectors.js";
+import { configFor, deviceFor, loadManifest, mountVector, readImage, type VectorImage } from "./vectors.js";
 
 const images = loadManifest();
 const byName = (n: string): VectorImage => {
@@ -16,10 +16,6 @@ const byName = (n: string): VectorImage => {
   if (img === undefined) throw new Error(`vector ${n} missing from the manifest`);
   return img;
 };
-
-function mountRef(img: VectorImage): LittleFs {
-  return LittleFs.mount(deviceFor(img, readImage(img.file), true), configFor(img).cfg, { readOnly: true });
-}
 
 /** Offset of the first differing byte, or -1. */
 function firstDiff(a: Uint8Array, b: Uint8Array): number {
@@ -53,7 +49,7 @@ function copyTree(fs: LittleFs, items: TreeItem[]): void {
 describe("replaying the manifest ops reproduces the reference bytes", () => {
   const trees = images.filter((i) => i.ops.length === 2 && /^copy (tree basic|300 files)/.test(i.ops[1]!));
   it.each(trees.map((i) => [i.file, i] as const))("%s (format + tree copy)", (_n, img) => {
-    const items = sortedTree(mountRef(img));
+    const items = sortedTree(mountVector(img));
     const { cfg } = configFor(img);
     const bd = deviceFor(img);
     LittleFs.format(bd, cfg);
@@ -63,7 +59,7 @@ describe("replaying the manifest ops reproduces the reference bytes", () => {
 
   it("history-v21-p16.img (removes, renames, 40 rewrites, attr, mkdir, rm -r; a mount per op)", () => {
     const img = byName("history-v21-p16.img");
-    const hist = mountRef(img);
+    const hist = mountVector(img);
     const { cfg } = configFor(img);
     const bd = deviceFor(img);
     LittleFs.format(bd, cfg);
@@ -72,7 +68,7 @@ describe("replaying the manifest ops reproduces the reference bytes", () => {
       op(fs);
       fs.unmount();
     };
-    session((fs) => copyTree(fs, sortedTree(mountRef(byName("basic-v21-p16.img")))));
+    session((fs) => copyTree(fs, sortedTree(mountVector(byName("basic-v21-p16.img")))));
     session((fs) => fs.remove("/order/abd"));
     session((fs) => fs.rename("/main.py", "/boot.py"));
     session((fs) => fs.rename("/deep/a", "/deep/z"));

@@ -4,6 +4,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MemoryBlockDevice } from "../../firmware-sim/flash/block-device.js";
 import type { LfsConfig } from "../../firmware-sim/littlefs/config.js";
+import { LittleFs } from "../../firmware-sim/littlefs/little-fs.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const VECTOR_DIR = resolve(here, "../../../shared/vectors/littlefs");
@@ -87,4 +88,9 @@ export function deviceFor(img: VectorImage, data?: Uint8Array, readOnly = false)
     },
     { data, readOnly },
   );
+}
+
+/** A reference image mounted read-only, as a device would mount it. */
+export function mountVector(img: VectorImage): LittleFs {
+  return LittleFs.mount(deviceFor(img, readImage(img.file), true), configFor(img).cfg, { readOnly: true });
 }
