@@ -18,7 +18,9 @@
  * of one per tag and cache line.
  */
 import { isPowerLoss } from "../errors.js";
+import { firstDifference } from "../flash/bytes.js";
 import type { Lfs } from "./state.js";
+import { alignDown, alignUp } from "./tag.js";
 
 export interface FetchMemo {
   /** Bytes [0, len) of the block are verified; 0: the memo holds nothing (or is being updated). */
@@ -94,14 +96,18 @@ export function memoFor(lfs: Lfs, block: number): FetchMemo {
   return m;
 }
 
+/** The device read that covers bytes [0, len): whole read units, within the block. */
+function readSpan(lfs: Lfs, len: number): number {
+  return Math.min(alignUp(len, lfs.cfg.readSize), lfs.cfg.blockSize);
+}
+
 /**
  * Whether the block still starts with the memo's verified bytes: one device read of them,
  * compared with the copy. A failed read counts as changed (the full scan then meets it itself).
  */
 export function memoStillValid(lfs: Lfs, block: number, m: FetchMemo): boolean {
   if (m.len === 0) return false;
-  const rs = lfs.cfg.readSize;
-  const span = Math.min(Math.ceil(m.len / rs) * rs, lfs.cfg.blockSize);
+  const span = readSpan(lfs, m.len);
   if (lfs.memoScratch.length < span) lfs.memoScratch = new Uint8Array(lfs.cfg.blockSize);
   const cur = lfs.memoScratch;
   try {
@@ -110,19 +116,7 @@ export function memoStillValid(lfs: Lfs, block: number, m: FetchMemo): boolean {
     if (isPowerLoss(e)) throw e;
     return false;
   }
-  const a = m.bytes;
-  const len = m.len;
-  // whole words first: prefixes are prog-aligned and usually a few hundred bytes or more
-  const words = len >>> 2;
-  if (a.byteOffset % 4 === 0 && cur.byteOffset % 4 === 0) {
-    const aw = new Int32Array(a.buffer, a.byteOffset, words);
-    const cw = new Int32Array(cur.buffer, cur.byteOffset, words);
-    for (let i = 0; i < words; i++) if (aw[i] !== cw[i]) return false;
-    for (let i = words * 4; i < len; i++) if (a[i] !== cur[i]) return false;
-    return true;
-  }
-  for (let i = 0; i < len; i++) if (a[i] !== cur[i]) return false;
-  return true;
+  return firstDifference(m.bytes, 0, cur, 0, m.len) < 0;
 }
 
 /**
@@ -131,9 +125,8 @@ export function memoStillValid(lfs: Lfs, block: number, m: FetchMemo): boolean {
  * only the rest is read: one device read; if it fails, the memo stays empty.
  */
 export function memoCapture(lfs: Lfs, block: number, m: FetchMemo, known: number, len: number): void {
-  const rs = lfs.cfg.readSize;
-  const from = Math.floor(Math.min(known, len) / rs) * rs;
-  const span = Math.min(Math.ceil(len / rs) * rs, lfs.cfg.blockSize);
+  const from = alignDown(Math.min(known, len), lfs.cfg.readSize);
+  const span = readSpan(lfs, len);
   if (from < span) {
     try {
       lfs.bd.read(block, from, m.bytes.subarray(from, span));
