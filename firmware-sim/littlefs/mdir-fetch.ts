@@ -132,12 +132,10 @@ export function dirFetchMatch(
         dir.split = memo.split;
         ntags = memo.n;
         known = memo.len;
-      } else {
-        memo.commits = 0;
       }
-    } else {
-      memo.commits = 0;
     }
+    // a full scan records its commits from the first
+    if (known === 0) memo.commits = 0;
     memo.len = 0;
 
     for (;;) {
@@ -183,6 +181,7 @@ export function dirFetchMatch(
         dir.tail[1] = temptail1;
         dir.split = tempsplit;
         memoCommit(memo, ntags, crc, off, ptag, tempcount, temptail0, temptail1, tempsplit);
+        // the FCRC seen so far (it precedes its commit's CRC tag)
         memo.hasfcrc = hasfcrc;
         memo.fcrcSize = fcrcSize;
         memo.fcrcCrc = fcrcCrc;
