@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry point: runs the bundled CLI (dist/cli/flashbak.cjs) through its launcher, which keeps a
+// Entry point: runs the bundled CLI (dist/cli/flashbak.wrapped.js) through its launcher, which keeps a
 // V8 code cache of it (dist/cli/ is built by `npm install` through the `prepare` script, or by
 // `npm run build`; see tools/build/bundle.ts and tools/launch/compile-cache.ts). CommonJS (see
 // bin/package.json): an ES module entry would load Node's ES module loader on every start.
@@ -8,8 +8,8 @@ const { existsSync } = require("node:fs");
 const { join } = require("node:path");
 
 const cli = join(__dirname, "..", "dist", "cli");
-if (!existsSync(join(cli, "launch.cjs")) || !existsSync(join(cli, "flashbak.cjs"))) {
+if (!existsSync(join(cli, "launch.cjs")) || !existsSync(join(cli, "flashbak.wrapped.js"))) {
   process.stderr.write("flashbak: the CLI is not built yet; run `npm install` (or `npm run build`) first.\n");
   process.exit(70);
 }
-require(join(cli, "launch.cjs")).launch(join(cli, "flashbak.cjs"), process.argv.slice(2));
+require(join(cli, "launch.cjs")).launch(join(cli, "flashbak.wrapped.js"), process.argv.slice(2));

@@ -42,7 +42,7 @@ beforeAll(async () => {
   });
   writeFileSync(
     join(outDir, "run.cjs"),
-    'require("./launch.cjs").launch(require("node:path").join(__dirname, "flashbak.cjs"), process.argv.slice(2));\n',
+    'require("./launch.cjs").launch(require("node:path").join(__dirname, "flashbak.wrapped.js"), process.argv.slice(2));\n',
   );
 }, 120_000);
 

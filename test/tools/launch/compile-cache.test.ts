@@ -18,6 +18,7 @@ import {
   encodeCacheFile,
   loadBundle,
   usableDir,
+  wrapBundle,
 } from "../../../tools/launch/compile-cache.js";
 
 let dir: string;
@@ -28,13 +29,11 @@ let cache: string;
 // (test/tools/build/bundle.test.ts): within one process V8 finds a script it compiled before in
 // its own memory and never looks at the cached data.
 
-/** A small CommonJS bundle with enough functions for V8 to have bytecode to cache. */
+/** A small wrapped CommonJS bundle with enough functions for V8 to have bytecode to cache. */
 function writeBundle(path: string, answer: number): void {
   const fns = Array.from({ length: 50 }, (_, i) => `function f${i}(x) { return x + ${i}; }`).join("\n");
-  writeFileSync(
-    path,
-    `"use strict";\n${fns}\nexports.main = () => f0(${answer}) + f1(0) - 1;\nexports.file = __filename;\n`,
-  );
+  const source = `"use strict";\n${fns}\nexports.main = () => f0(${answer}) + f1(0) - 1;\nexports.file = __filename;\n`;
+  writeFileSync(path, wrapBundle(Buffer.from(source)));
 }
 
 beforeEach(() => {
@@ -124,9 +123,25 @@ describe("the compile cache of the bundled CLI", () => {
   });
 
   it("reads a bundle that is not all ASCII as UTF-8", () => {
-    writeFileSync(bundle, '"use strict";\nexports.main = () => "µs 名前";\n');
+    writeFileSync(bundle, wrapBundle(Buffer.from('"use strict";\nexports.main = () => "µs 名前";\n')));
     const loaded = loadBundle(bundle, { dir: null, group: "top" });
     expect((loaded.exports.main as () => string)()).toBe("µs 名前");
+  });
+
+  it("refuses a file that is not a wrapped bundle, naming the fix", () => {
+    writeFileSync(bundle, '"use strict";\nexports.main = () => 41;\n');
+    expect(() => loadBundle(bundle, { dir: null, group: "top" })).toThrow(
+      /not a wrapped flashbak bundle.*npm run build/,
+    );
+  });
+
+  it("keeps the module's own line numbers in stack traces", () => {
+    writeFileSync(
+      bundle,
+      wrapBundle(Buffer.from('"use strict";\n\nexports.main = () => new Error("x").stack;\n')),
+    );
+    const loaded = loadBundle(bundle, { dir: null, group: "top" });
+    expect((loaded.exports.main as () => string)()).toContain(`${bundle}:3:`);
   });
 
   it("runs without a cache when it is off", () => {
