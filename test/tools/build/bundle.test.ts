@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleCli } from "../../../tools/build/bundle.js";
 import { encodeCacheFile } from "../../../tools/launch/compile-cache.js";
+import { SHORT_RUN_V8_FLAGS } from "../../../tools/launch/launcher.js";
 import { runCli } from "../cli-harness.js";
 
 const root = resolve(import.meta.dirname, "..", "..", "..");
@@ -124,6 +125,16 @@ describe("the bundled CLI", () => {
     expect(
       runBundled(["--version"], { FLASHBAK_COMPILE_CACHE: "off", FLASHBAK_COMPILE_CACHE_DEBUG: "1" }).stderr,
     ).toContain("compile cache off");
+  });
+
+  it("runs one-shot commands with the short-run V8 flags, long-lived ones with V8's defaults", () => {
+    const env = { FLASHBAK_COMPILE_CACHE: "off", FLASHBAK_COMPILE_CACHE_DEBUG: "1" };
+    const short = runBundled(["fs", "mkfs", "--help"], env);
+    expect(short.code).toBe(0);
+    expect(short.stderr).toContain(`V8 flags: ${SHORT_RUN_V8_FLAGS.join(" ")}`);
+    const long = runBundled(["sim", "serve", "--help"], env);
+    expect(long.code).toBe(0);
+    expect(long.stderr).toContain("V8 flags: (defaults)");
   });
 
   it("builds an image that the source CLI reads back", async () => {
