@@ -35,10 +35,33 @@ const utf8 = new TextEncoder();
 /**
  * littlefs directory order: memcmp over the common prefix of the UTF-8 bytes; on a tie the
  * LONGER name sorts first (observed with the reference: aa, abc, abd, ab, a, b).
+ *
+ * Two strings are compared by UTF-16 code unit without encoding them (sorting a host directory
+ * of 100 names encoded each name ~14 times, half of a cold 1000-file walk). Outside surrogates
+ * the first differing unit decides as its UTF-8 bytes would, and a string is a prefix of another
+ * in units exactly when it is in bytes; a difference at a surrogate (a character above U+FFFF,
+ * or a lone one, which encodes as U+FFFD) is settled by the bytes.
  */
 export function compareNames(a: string | Uint8Array, b: string | Uint8Array): number {
-  const x = typeof a === "string" ? utf8.encode(a) : a;
-  const y = typeof b === "string" ? utf8.encode(b) : b;
+  if (typeof a === "string" && typeof b === "string") {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+      const x = a.charCodeAt(i);
+      const y = b.charCodeAt(i);
+      if (x !== y) {
+        if ((x & 0xf800) !== 0xd800 && (y & 0xf800) !== 0xd800) return x - y;
+        return compareBytes(utf8.encode(a), utf8.encode(b));
+      }
+    }
+    // a shorter string ending in a lone high surrogate is not a byte prefix of a pair
+    if (n > 0 && (a.charCodeAt(n - 1) & 0xfc00) === 0xd800)
+      return compareBytes(utf8.encode(a), utf8.encode(b));
+    return b.length - a.length;
+  }
+  return compareBytes(typeof a === "string" ? utf8.encode(a) : a, typeof b === "string" ? utf8.encode(b) : b);
+}
+
+function compareBytes(x: Uint8Array, y: Uint8Array): number {
   const n = Math.min(x.length, y.length);
   for (let i = 0; i < n; i++) {
     if (x[i] !== y[i]) return x[i]! - y[i]!;

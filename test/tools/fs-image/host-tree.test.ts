@@ -1,7 +1,7 @@
 /** The host side of mkfs/put: the walk (order, types, skipped entries) and the reusing reader. */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join, relative, sep } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HostFileReader, hostSize, walkHostDir } from "../../../tools/fs-image/host-tree.js";
 
@@ -38,6 +38,19 @@ describe("walkHostDir", () => {
     ]);
     expect(t.entries[2]!.host).toBe(join(dir, "b"));
     expect(t.skipped).toEqual(["link"]);
+  });
+
+  it.each([
+    ["as given", (d: string) => d],
+    ["with a trailing separator", (d: string) => d + sep],
+    ["with a doubled separator inside", (d: string) => join(d, "..") + sep + sep + basename(d)],
+    ["relative to the working directory", (d: string) => relative(process.cwd(), d)],
+  ])("gives every entry the host path path.join would, root %s", (_what, spell) => {
+    mkdirSync(join(dir, "d", "e"), { recursive: true });
+    writeFileSync(join(dir, "d", "e", "f"), "f");
+    const root = spell(dir);
+    const t = walkHostDir(root);
+    expect(t.entries.map((e) => e.host)).toEqual(t.entries.map((e) => join(root, ...e.rel.split("/"))));
   });
 });
 
