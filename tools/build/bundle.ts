@@ -18,7 +18,7 @@
  * (serialport's bindings, node-sqlite3-wasm, the MicroPython runtime) and esptool-js (bench
  * only). They are imported from node_modules at run time exactly as before.
  *
- * Two fix-ups keep the bundle behaving like the unbundled CLI:
+ * Three fix-ups keep the bundle behaving like the unbundled CLI, and starting fast:
  * - yargs' Node shim finds its locale files (messages, plurals) relative to its own file; in a
  *   bundle that file is gone, so the shim is pointed at where yargs really is, resolved at run
  *   time from the bundle's location (`import.meta.resolve`).
@@ -26,6 +26,8 @@
  *   Intl.Segmenter) on every start; each importer gets ./string-width-lite.ts instead, which
  *   measures printable ASCII itself and runs the real package (the very version that importer
  *   would have used, bundled) only for anything else.
+ * - the same shim's `assert` (for yargs' internal invariants) is ./assert-lite.ts: node:assert
+ *   costs ~3 ms to load.
  *
  * Run by `npm run build` after tsc; esbuild-wasm (WebAssembly, no binary download) does the
  * bundling. The output is written to a temporary directory and renamed into place.
@@ -48,6 +50,8 @@ export interface BundleOptions {
   launcher: string;
   /** The light string-width module (.js in dist, .ts in the source); see string-width-lite.ts. */
   stringWidthLite: string;
+  /** The light assert module for yargs' shim (.js in dist, .ts in the source); see assert-lite.ts. */
+  assertLite: string;
   /**
    * Where the bundle goes; replaced as a whole. It must be inside `root`, because the bundle
    * finds yargs and the external packages through the node_modules above it.
@@ -113,21 +117,27 @@ function stringWidthPlugin(lite: string): esbuild.Plugin {
   };
 }
 
-const yargsShimPlugin: esbuild.Plugin = {
-  name: "yargs-shim-location",
-  setup(build) {
-    build.onLoad({ filter: YARGS_SHIM }, (args) => {
-      const src = readFileSync(args.path, "utf8");
-      if (!src.includes(SHIM_SELF)) {
-        // a yargs update changed the shim: fail the build rather than ship wrong messages
-        throw new Error(
-          `bundle: ${args.path} no longer contains "${SHIM_SELF}"; update tools/build/bundle.ts`,
-        );
-      }
-      return { contents: src.replace(SHIM_SELF, SHIM_REAL), loader: "js" };
-    });
-  },
-};
+/** yargs' shim (and only it) gets assert-lite.ts for `assert`. */
+function yargsShimPlugin(assertLite: string): esbuild.Plugin {
+  return {
+    name: "yargs-shim",
+    setup(build) {
+      build.onResolve({ filter: /^assert$/ }, (args) =>
+        YARGS_SHIM.test(args.importer) ? { path: assertLite } : undefined,
+      );
+      build.onLoad({ filter: YARGS_SHIM }, (args) => {
+        const src = readFileSync(args.path, "utf8");
+        if (!src.includes(SHIM_SELF)) {
+          // a yargs update changed the shim: fail the build rather than ship wrong messages
+          throw new Error(
+            `bundle: ${args.path} no longer contains "${SHIM_SELF}"; update tools/build/bundle.ts`,
+          );
+        }
+        return { contents: src.replace(SHIM_SELF, SHIM_REAL), loader: "js" };
+      });
+    },
+  };
+}
 
 export async function bundleCli(o: BundleOptions): Promise<esbuild.Metafile> {
   const tmp = `${o.outDir}.${process.pid}.tmp`;
@@ -147,7 +157,7 @@ export async function bundleCli(o: BundleOptions): Promise<esbuild.Metafile> {
     },
     banner: { js: IMPORT_META_BANNER },
     external: EXTERNAL,
-    plugins: [yargsShimPlugin, stringWidthPlugin(o.stringWidthLite)],
+    plugins: [yargsShimPlugin(o.assertLite), stringWidthPlugin(o.stringWidthLite)],
     metafile: true,
     logLevel: "warning",
     legalComments: "inline",
@@ -169,6 +179,7 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
     entry: join(dist, "tools", "cli.js"),
     launcher: join(dist, "tools", "launch", "launcher.js"),
     stringWidthLite: join(dist, "tools", "build", "string-width-lite.js"),
+    assertLite: join(dist, "tools", "build", "assert-lite.js"),
     outDir: join(dist, "cli"),
   });
   const files = Object.keys(meta.outputs).length;

@@ -14,16 +14,17 @@
  *
  * - One cache file per command (`fs-mkfs`, `flash`, ...), because the bytecode V8 hands back is
  *   only what that run compiled: `fs ls` run first would otherwise decide what `fs mkfs` finds.
- * - The file name carries the bundle's SHA-256 and Node's version and architecture. V8 checks
- *   its own version and flags, but of the source only its length, so the hash is what keeps a
- *   rebuilt bundle from running stale bytecode.
+ * - The file name carries the bundle's CRC-32 and length and Node's version and architecture.
+ *   V8 checks its own version and flags, but of the source only its length, so the CRC is what
+ *   keeps a rebuilt bundle from running stale bytecode (a rebuild of the same length keeps its
+ *   CRC once in 2^32; the directory is the user's own, so there is no adversary to plan for).
+ *   A SHA-256 did the same but loading node:crypto cost every start ~4 ms.
  * - The payload is CRC-checked before V8 sees it (layout in firmware-sim/SPEC.md, "CLI compile
  *   cache"), and files are written to a temporary name and renamed, so a station running many
  *   `flashbak` processes at once never reads half a file.
  * - The directory must be the user's own and writable by nobody else: cached bytecode is code.
  */
 import { isAscii } from "node:buffer";
-import { createHash } from "node:crypto";
 import {
   chmodSync,
   mkdirSync,
@@ -88,6 +89,11 @@ export const BUNDLE_SUFFIX = "\n});\n";
 /** Wrap CommonJS module source as a bundle file (see BUNDLE_PREFIX). */
 export function wrapBundle(source: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from(BUNDLE_PREFIX, "latin1"), source, Buffer.from(BUNDLE_SUFFIX, "latin1")]);
+}
+
+/** A bundle's identity in cache file names: CRC-32 (zlib) and length, 8 hex digits each. */
+export function bundleId(bytes: Uint8Array): string {
+  return crc32(bytes).toString(16).padStart(8, "0") + bytes.length.toString(16).padStart(8, "0");
 }
 
 /** "FBCC": flashbak compile cache. */
@@ -179,7 +185,7 @@ export function loadBundle(path: string, opts: LoadOptions): LoadedBundle {
   let cached: Buffer | undefined;
   let outcome: CacheOutcome = "off";
   if (opts.dir !== null) {
-    const hash = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
+    const hash = bundleId(bytes);
     cacheFile = join(opts.dir, `${opts.group}-${hash}-${process.version}-${process.arch}${SUFFIX}`);
     let file: Buffer | null = null;
     try {

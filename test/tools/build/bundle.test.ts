@@ -39,6 +39,7 @@ beforeAll(async () => {
     entry: join(root, "tools", "cli.ts"),
     launcher: join(root, "tools", "launch", "launcher.ts"),
     stringWidthLite: join(root, "tools", "build", "string-width-lite.ts"),
+    assertLite: join(root, "tools", "build", "assert-lite.ts"),
     outDir,
   });
   writeFileSync(
