@@ -1,6 +1,6 @@
 /** The '/'-path helpers; here, littlefs name order against the UTF-8 bytes it is defined on. */
 import { describe, expect, it } from "vitest";
-import { compareNames } from "../../firmware-sim/fs/path.js";
+import { compareNames, utf8Length } from "../../firmware-sim/fs/path.js";
 
 const utf8 = new TextEncoder();
 
@@ -63,5 +63,14 @@ describe("compareNames", () => {
   ])("puts %j before %j", (first, second) => {
     expect(compareNames(first, second)).toBeLessThan(0);
     expect(compareNames(second, first)).toBeGreaterThan(0);
+  });
+});
+
+describe("utf8Length", () => {
+  it("is the length TextEncoder gives, surrogates and lone surrogates included", () => {
+    for (let i = 0; i < 3000; i++) {
+      const s = name(i) + name(i * 3 + 2);
+      expect([s, utf8Length(s)]).toEqual([s, utf8.encode(s).length]);
+    }
   });
 });

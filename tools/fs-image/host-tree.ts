@@ -13,7 +13,7 @@
 import { closeSync, mkdirSync, openSync, readSync, readdirSync, statSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import { FlashbakError, FsError } from "../../firmware-sim/errors.js";
-import { compareNames } from "../../firmware-sim/fs/path.js";
+import { compareNames, utf8Length } from "../../firmware-sim/fs/path.js";
 import { hostReadError, writeFileAtomic } from "../merge/files.js";
 
 export interface HostEntry {
@@ -130,8 +130,6 @@ export class HostFileReader {
   }
 }
 
-const utf8 = new TextEncoder();
-
 /**
  * Check every image name against the file system's name_max before anything is written, so a
  * long name fails with the limit named instead of half a tree being copied.
@@ -139,7 +137,7 @@ const utf8 = new TextEncoder();
 export function checkNames(rels: readonly string[], nameMax: number): void {
   for (const rel of rels) {
     for (const part of rel.split("/")) {
-      const n = utf8.encode(part).length;
+      const n = utf8Length(part);
       if (n > nameMax) {
         throw new FsError(
           "NAMETOOLONG",
