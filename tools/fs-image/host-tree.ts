@@ -137,6 +137,8 @@ export class HostFileReader {
 export function checkNames(rels: readonly string[], nameMax: number): void {
   for (const rel of rels) {
     for (const part of rel.split("/")) {
+      // a UTF-16 unit is at most 3 UTF-8 bytes: most names need no counting
+      if (part.length * 3 <= nameMax) continue;
       const n = utf8Length(part);
       if (n > nameMax) {
         throw new FsError(

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { basename, join, relative, sep } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { HostFileReader, hostSize, walkHostDir } from "../../../tools/fs-image/host-tree.js";
+import { HostFileReader, checkNames, hostSize, walkHostDir } from "../../../tools/fs-image/host-tree.js";
 
 let dir: string;
 beforeEach(() => {
@@ -51,6 +51,21 @@ describe("walkHostDir", () => {
     const root = spell(dir);
     const t = walkHostDir(root);
     expect(t.entries.map((e) => e.host)).toEqual(t.entries.map((e) => join(root, ...e.rel.split("/"))));
+  });
+});
+
+describe("checkNames", () => {
+  it.each([
+    ["85 three-byte characters (255 bytes)", "\u4e2d".repeat(85), true],
+    ["86 three-byte characters (258 bytes)", "\u4e2d".repeat(86), false],
+    ["63 four-byte characters (252 bytes)", "\u{1f600}".repeat(63), true],
+    ["64 four-byte characters (256 bytes)", "\u{1f600}".repeat(64), false],
+    ["255 ASCII characters", "x".repeat(255), true],
+    ["256 ASCII characters", "x".repeat(256), false],
+  ])("holds names to name_max 255 in UTF-8 bytes: %s", (_what, name, ok) => {
+    const check = (): void => checkNames([`dir/${name}`], 255);
+    if (ok) expect(check).not.toThrow();
+    else expect(check).toThrow(expect.objectContaining({ lfs: "NAMETOOLONG" }));
   });
 });
 
