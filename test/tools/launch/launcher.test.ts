@@ -11,6 +11,14 @@ describe("the V8 flags of a command", () => {
     ["sim serve pkg.zip", []],
     ["station --ports /dev/ttyUSB0", []],
   ])("flashbak %s", (line, want) => {
-    expect(v8FlagsFor(commandGroup(line.split(" ")))).toEqual(want);
+    expect(v8FlagsFor(commandGroup(line.split(" ")), [])).toEqual(want);
+  });
+
+  it("leaves inlining alone when the user sets it for Node", () => {
+    expect(v8FlagsFor("fs-mkfs", ["--max-inlined-bytecode-size=300"])).toEqual([]);
+    expect(v8FlagsFor("fs-mkfs", ["--enable-source-maps --max-inlined-bytecode-size-cumulative=5"])).toEqual(
+      [],
+    );
+    expect(v8FlagsFor("fs-mkfs", ["--enable-source-maps"])).toEqual(SHORT_RUN_V8_FLAGS);
   });
 });
