@@ -45,7 +45,27 @@ export function v8FlagsFor(
   return SHORT_RUN_V8_FLAGS;
 }
 
+/**
+ * A reader that goes away (`flashbak fs ls IMG | head -1`) must neither crash the command with
+ * an EPIPE stack trace nor cut its work short (a flash or an image write in progress): output to
+ * that stream stops, the command finishes, and its exit code stands.
+ */
+export function tolerateClosedPipes(streams: readonly NodeJS.WriteStream[]): void {
+  for (const s of streams) {
+    let closed = false;
+    s.on("error", (e: NodeJS.ErrnoException) => {
+      // after EPIPE the stream is destroyed: later writes fail too, and are dropped the same way
+      if (closed || e.code === "EPIPE") {
+        closed = true;
+        return;
+      }
+      throw e;
+    });
+  }
+}
+
 export function launch(bundle: string, argv: string[]): void {
+  tolerateClosedPipes([process.stdout, process.stderr]);
   // import() works here, in an ordinary CommonJS module, and resolves from dist/cli/ as the
   // bundle's own would
   setExternalImporter((specifier) => import(specifier));

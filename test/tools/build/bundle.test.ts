@@ -138,6 +138,22 @@ describe("the bundled CLI", () => {
     expect(long.stderr).toContain("V8 flags: (defaults)");
   });
 
+  it("finishes quietly, with its own exit code, when the reader of its output goes away", () => {
+    // `true` exits without reading, so every write meets a closed pipe (EPIPE)
+    const r = spawnSync(
+      "bash",
+      [
+        "-c",
+        'set -o pipefail; "$0" "$1" --help | true; echo "status $?" >&2',
+        process.execPath,
+        join(outDir, "run.cjs"),
+      ],
+      { encoding: "utf8", timeout: CHILD_TIMEOUT_MS, env: { ...process.env, FLASHBAK_COMPILE_CACHE: "off" } },
+    );
+    expect(r.stderr).not.toMatch(/EPIPE|Error/);
+    expect(r.stderr).toContain("status 0");
+  });
+
   it("builds an image that the source CLI reads back", async () => {
     const dir = mkdtempSync(join(tmpdir(), "flashbak-bundle-"));
     try {
