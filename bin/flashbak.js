@@ -8,8 +8,10 @@ const { existsSync } = require("node:fs");
 const { join } = require("node:path");
 
 const cli = join(__dirname, "..", "dist", "cli");
-if (!existsSync(join(cli, "launch.cjs")) || !existsSync(join(cli, "flashbak.wrapped.js"))) {
+// BUNDLE_FILE in tools/build/bundle.ts (this file runs before anything is built)
+const bundle = join(cli, "flashbak.wrapped.js");
+if (!existsSync(join(cli, "launch.cjs")) || !existsSync(bundle)) {
   process.stderr.write("flashbak: the CLI is not built yet; run `npm install` (or `npm run build`) first.\n");
   process.exit(70);
 }
-require(join(cli, "launch.cjs")).launch(join(cli, "flashbak.wrapped.js"), process.argv.slice(2));
+require(join(cli, "launch.cjs")).launch(bundle, process.argv.slice(2));

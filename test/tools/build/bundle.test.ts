@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundleCli } from "../../../tools/build/bundle.js";
+import { BUNDLE_FILE, bundleCli } from "../../../tools/build/bundle.js";
 import { encodeCacheFile } from "../../../tools/launch/compile-cache.js";
 import { SHORT_RUN_V8_FLAGS } from "../../../tools/launch/launcher.js";
 import { runCli } from "../cli-harness.js";
@@ -44,7 +44,7 @@ beforeAll(async () => {
   });
   writeFileSync(
     join(outDir, "run.cjs"),
-    'require("./launch.cjs").launch(require("node:path").join(__dirname, "flashbak.wrapped.js"), process.argv.slice(2));\n',
+    `require("./launch.cjs").launch(require("node:path").join(__dirname, ${JSON.stringify(BUNDLE_FILE)}), process.argv.slice(2));\n`,
   );
 }, 120_000);
 
