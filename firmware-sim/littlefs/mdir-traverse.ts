@@ -11,12 +11,15 @@
  * later tag from the device (O(n^2) tag reads per compaction, 70% of all device reads when
  * packing a tree). Here a filtered walk decodes the mdir's tags once into an array and runs the
  * very same filter over that array. The tags, their order and every callback are unchanged, so
- * the bytes written are too; only the read count drops. Decoding everything first does not move
+ * the bytes written are too; only the read count drops. On longer logs the filter's answers come
+ * from an index of the array (supersede-index.ts), which finds the few later tags that matter
+ * instead of stepping through all of them: same answers, without the n^2 steps. Decoding everything first does not move
  * any error earlier than lfs.c reports it: there, the first tag that passes the mask already
  * scans to the end of the log before its callback runs.
  */
 import { bdReadWord } from "./bd-cache.js";
 import { decodeLog, type DecodedLog } from "./mdir-log.js";
+import { FALLBACK, SUPERSEDED, SupersedeIndex } from "./supersede-index.js";
 import { LfsErrno } from "../errors.js";
 import type { AttrBuffer, DiskOff, Lfs, MAttr, MDir, MoveSource, UserAttrList } from "./state.js";
 import {
@@ -140,28 +143,49 @@ function walkDecoded(
 ): number {
   const n = log.count;
   const { tags, offs } = log;
-  for (let i = 0; i < n + attrs.length - ai; i++) {
-    let tag: number;
-    let buffer: AttrBuffer;
-    if (i < n) {
-      tag = tags[i]! >>> 0;
-      disk.off = offs[i]! + 4;
-      buffer = disk;
-    } else {
-      const a = attrs[ai + i - n]!;
-      tag = a.tag;
-      buffer = a.buffer;
+  let index: SupersedeIndex | null = null;
+  try {
+    for (let i = 0; i < n + attrs.length - ai; i++) {
+      let tag: number;
+      let buffer: AttrBuffer;
+      if (i < n) {
+        tag = tags[i]! >>> 0;
+        disk.off = offs[i]! + 4;
+        buffer = disk;
+      } else {
+        const a = attrs[ai + i - n]!;
+        tag = a.tag;
+        buffer = a.buffer;
+      }
+      if (!maskMatches(tmask, tag, ttag)) continue;
+      // drop the tag if anything after it (later tags, then the pending attributes) supersedes it
+      if (index === null && i < n && n >= INDEX_MIN_TAGS) index = takeIndex(tags, n);
+      const kept = superseded(tag, tags, i + 1, n, attrs, ai + Math.max(0, i + 1 - n), index);
+      if (kept < 0) return kept;
+      tag = filterBox.tag;
+      if (!(tagId(tag) >= begin && tagId(tag) < end)) continue;
+      const res = emit(lfs, tag, buffer, diff, cb);
+      if (res !== 0) return res;
     }
-    if (!maskMatches(tmask, tag, ttag)) continue;
-    // drop the tag if anything after it (later tags, then the pending attributes) supersedes it
-    const kept = superseded(tag, tags, i + 1, n, attrs, ai + Math.max(0, i + 1 - n));
-    if (kept < 0) return kept;
-    tag = filterBox.tag;
-    if (!(tagId(tag) >= begin && tagId(tag) < end)) continue;
-    const res = emit(lfs, tag, buffer, diff, cb);
-    if (res !== 0) return res;
+    return 0;
+  } finally {
+    if (index !== null) indexPool.push(index);
   }
-  return 0;
+}
+
+/**
+ * Logs shorter than this are scanned tag by tag: indexing costs about as much as a few dozen
+ * scans, and short logs need no more than that.
+ */
+const INDEX_MIN_TAGS = 48;
+/** Indexes for the walks in progress (a walk may start one more, for a move, inside itself). */
+const indexPool: SupersedeIndex[] = [];
+
+function takeIndex(tags: Int32Array, n: number): SupersedeIndex {
+  let index = indexPool.pop();
+  if (index === undefined || index.cap < tags.length) index = new SupersedeIndex(tags.length);
+  index.build(tags, n);
+  return index;
 }
 
 function maskMatches(tmask: number, tag: number, ttag: number): boolean {
@@ -223,7 +247,7 @@ function emit(lfs: Lfs, tag: number, buffer: AttrBuffer, diff: number, cb: Trave
  * tags from index `from`, then the pending attributes from `ai`: leaves in filterBox.tag either
  * FROM_NOOP (superseded) or the tag with its id shifted by later splices. Moves are not followed
  * (lfs.c's O(n^3) guard). Returns 0, or CORRUPT for a user-attribute list found on disk, which
- * lfs.c would follow as a pointer.
+ * lfs.c would follow as a pointer. The log part comes from `index` when it can answer.
  */
 function superseded(
   tag: number,
@@ -232,31 +256,16 @@ function superseded(
   n: number,
   attrs: readonly MAttr[],
   ai: number,
+  index: SupersedeIndex | null,
 ): number {
-  // The scan over the decoded tags is filter() written out with its masks as constants: it runs
-  // for every live tag against every later one (2.5 million steps packing 1000 files), mostly
-  // before the JIT has optimized anything, so each call and helper costs. Tags are handled as
-  // int32 here (the valid bit makes every decoded tag >= 2^31, which V8 would keep as doubles).
-  let cur = tag | 0;
-  for (let j = from; j < n; j++) {
-    const t = tags[j]!;
-    const t3 = (t & 0x7ff00000) >>> 20;
-    if (t3 === FROM_NOOP || t3 === FROM_MOVE) continue;
-    if (t3 === FROM_USERATTRS) return LfsErrno.CORRUPT;
-    const mask = t & FROM_BIT ? MASK_TYPE3_ID : MASK_TYPE1_ID;
-    if (
-      (mask & t) === (mask & cur) ||
-      (cur & 0x3ff) === 0x3ff ||
-      (MASK_TYPE3_ID & t) === (DELETE_TAG | (cur & ID_BITS))
-    ) {
-      filterBox.tag = NOOP_TAG;
-      return 0;
-    }
-    if ((t & 0x70000000) === SPLICE_TYPE1 && (t & ID_BITS) <= (cur & ID_BITS)) {
-      cur = (cur + tagSplice(t) * 0x400) | 0;
-    }
+  let cur = index !== null && index.usable ? index.scan(tags, tag, from) : FALLBACK;
+  if (cur === FALLBACK) cur = supersededScan(tag, tags, from, n);
+  if (cur === SUPERSEDED) {
+    filterBox.tag = NOOP_TAG;
+    return 0;
   }
-  filterBox.tag = cur >>> 0;
+  if (cur < 0) return cur;
+  filterBox.tag = cur;
   for (let k = ai; k < attrs.length; k++) {
     const t = attrs[k]!.tag;
     const t3 = tagType3(t);
@@ -271,4 +280,36 @@ function superseded(
     if (filter(t)) return 0;
   }
   return 0;
+}
+
+/**
+ * The log part of the filter walk, tag by tag as lfs.c does it: `tag` against the decoded tags
+ * from index `from` to `n`. Returns SUPERSEDED, CORRUPT (a user-attribute list on disk), or the
+ * tag with its id shifted by the splices it met (unsigned). SupersedeIndex.scan gives the same
+ * answers faster; this is the reference it is tested against, and its fallback.
+ */
+export function supersededScan(tag: number, tags: Int32Array, from: number, n: number): number {
+  // filter() written out with its masks as constants: it runs for every live tag against every
+  // later one, often before the JIT has optimized anything, so each call and helper costs. Tags
+  // are handled as int32 here (the valid bit makes every decoded tag >= 2^31, which V8 would
+  // keep as doubles).
+  let cur = tag | 0;
+  for (let j = from; j < n; j++) {
+    const t = tags[j]!;
+    const t3 = (t & 0x7ff00000) >>> 20;
+    if (t3 === FROM_NOOP || t3 === FROM_MOVE) continue;
+    if (t3 === FROM_USERATTRS) return LfsErrno.CORRUPT;
+    const mask = t & FROM_BIT ? MASK_TYPE3_ID : MASK_TYPE1_ID;
+    if (
+      (mask & t) === (mask & cur) ||
+      (cur & 0x3ff) === 0x3ff ||
+      (MASK_TYPE3_ID & t) === (DELETE_TAG | (cur & ID_BITS))
+    ) {
+      return SUPERSEDED;
+    }
+    if ((t & 0x70000000) === SPLICE_TYPE1 && (t & ID_BITS) <= (cur & ID_BITS)) {
+      cur = (cur + tagSplice(t) * 0x400) | 0;
+    }
+  }
+  return cur >>> 0;
 }
