@@ -5,9 +5,8 @@
  * (deletes, renames and splits leave splices and superseded tags in the logs).
  */
 import { describe, expect, it } from "vitest";
-import { dirFetch, dirGet } from "../../firmware-sim/littlefs/mdir-fetch.js";
-import { decodeLog } from "../../firmware-sim/littlefs/mdir-log.js";
-import { newMdir, type Lfs } from "../../firmware-sim/littlefs/state.js";
+import { dirGet } from "../../firmware-sim/littlefs/mdir-fetch.js";
+import type { Lfs } from "../../firmware-sim/littlefs/state.js";
 import {
   TYPE_CREATE,
   TYPE_NAME,
@@ -15,8 +14,8 @@ import {
   TYPE_TAIL,
   TYPE_USERATTR,
   mktag,
-  pairIsNull,
 } from "../../firmware-sim/littlefs/tag.js";
+import { forEachMdirLog } from "./mdir-walk.js";
 import { churnedImage } from "./scenarios.js";
 import { loadManifest, mountVector } from "./vectors.js";
 
@@ -32,31 +31,21 @@ const LOOKUPS: Array<{ what: string; gmask: number; type: number; size: number; 
 /** Compare both lookups for every id (and one past the end) of every mdir on the tail list. */
 function compareAll(lfs: Lfs): number {
   let compared = 0;
-  const dir = newMdir();
-  dir.tail = [0, 1];
-  for (let hops = 0; !pairIsNull(dir.tail); hops++) {
-    expect(hops).toBeLessThan(lfs.blockCount);
-    expect(dirFetch(lfs, dir, [dir.tail[0], dir.tail[1]])).toBe(0);
-    const log = decodeLog(lfs, dir, 0, 0xffffffff);
-    if (typeof log === "number") throw new Error(`decodeLog failed: ${log}`);
-    try {
-      for (const l of LOOKUPS) {
-        const ids = l.perId ? dir.count + 1 : 1;
-        for (let id = 0; id < ids; id++) {
-          const gtag = mktag(l.type, l.perId ? id : 0x3ff, l.size);
-          const a = new Uint8Array(l.size).fill(0xaa);
-          const b = new Uint8Array(l.size).fill(0x55);
-          const scanned = dirGet(lfs, dir, l.gmask, gtag, a);
-          const decoded = dirGet(lfs, dir, l.gmask, gtag, b, log);
-          expect({ what: l.what, id, tag: decoded }).toEqual({ what: l.what, id, tag: scanned });
-          if (scanned >= 0) expect(b).toEqual(a);
-          compared += 1;
-        }
+  forEachMdirLog(lfs, (dir, log) => {
+    for (const l of LOOKUPS) {
+      const ids = l.perId ? dir.count + 1 : 1;
+      for (let id = 0; id < ids; id++) {
+        const gtag = mktag(l.type, l.perId ? id : 0x3ff, l.size);
+        const a = new Uint8Array(l.size).fill(0xaa);
+        const b = new Uint8Array(l.size).fill(0x55);
+        const scanned = dirGet(lfs, dir, l.gmask, gtag, a);
+        const decoded = dirGet(lfs, dir, l.gmask, gtag, b, log);
+        expect({ what: l.what, id, tag: decoded }).toEqual({ what: l.what, id, tag: scanned });
+        if (scanned >= 0) expect(b).toEqual(a);
+        compared += 1;
       }
-    } finally {
-      log.release();
     }
-  }
+  });
   return compared;
 }
 

@@ -7,13 +7,12 @@
  * scan (it must say so, FALLBACK, rather than answer).
  */
 import { describe, expect, it } from "vitest";
-import { dirFetch } from "../../firmware-sim/littlefs/mdir-fetch.js";
-import { decodeLog } from "../../firmware-sim/littlefs/mdir-log.js";
 import { supersededScan } from "../../firmware-sim/littlefs/mdir-traverse.js";
-import { newMdir, type Lfs } from "../../firmware-sim/littlefs/state.js";
+import type { Lfs } from "../../firmware-sim/littlefs/state.js";
 import { FALLBACK, SupersedeIndex } from "../../firmware-sim/littlefs/supersede-index.js";
-import { mktag, pairIsNull } from "../../firmware-sim/littlefs/tag.js";
+import { mktag } from "../../firmware-sim/littlefs/tag.js";
 import { rng } from "../littlefs-fuzz/craft.js";
+import { forEachMdirLog } from "./mdir-walk.js";
 import { churnedImage } from "./scenarios.js";
 import { loadManifest, mountVector } from "./vectors.js";
 
@@ -58,20 +57,10 @@ function compareLog(tags: Int32Array, n: number, candidates: (i: number) => numb
 /** Every mdir on the tail list: each logged tag as the candidate, from its own position. */
 function compareImage(lfs: Lfs): Tally {
   const t: Tally = { compared: 0, superseded: 0, moved: 0, fallbacks: 0, fallbacksBelow3ff: 0 };
-  const dir = newMdir();
-  dir.tail = [0, 1];
-  for (let hops = 0; !pairIsNull(dir.tail); hops++) {
-    expect(hops).toBeLessThan(lfs.blockCount);
-    expect(dirFetch(lfs, dir, [dir.tail[0], dir.tail[1]])).toBe(0);
-    const log = decodeLog(lfs, dir, 0, 0xffffffff);
-    if (typeof log === "number") throw new Error(`decodeLog failed: ${log}`);
-    try {
-      const tags = log.tags;
-      compareLog(tags, log.count, (i) => (i < log.count ? [tags[i]!] : []), t);
-    } finally {
-      log.release();
-    }
-  }
+  forEachMdirLog(lfs, (_, log) => {
+    const tags = log.tags;
+    compareLog(tags, log.count, (i) => (i < log.count ? [tags[i]!] : []), t);
+  });
   return t;
 }
 
