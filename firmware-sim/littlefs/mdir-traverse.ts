@@ -23,11 +23,16 @@ import { FALLBACK, SUPERSEDED, SupersedeIndex } from "./supersede-index.js";
 import { LfsErrno } from "../errors.js";
 import type { AttrBuffer, DiskOff, Lfs, MAttr, MDir, MoveSource, UserAttrList } from "./state.js";
 import {
+  FILTER_DELETE_TAG,
+  FILTER_FROM_BIT,
+  FILTER_ID_BITS,
+  FILTER_MASK_TYPE1_ID,
+  FILTER_MASK_TYPE3_ID,
+  FILTER_SPLICE_TYPE1,
   FROM_MOVE,
   FROM_NOOP,
   FROM_USERATTRS,
   TYPE_DELETE,
-  TYPE_FROM,
   TYPE_SPLICE,
   TYPE_STRUCT,
   TYPE_USERATTR,
@@ -51,14 +56,7 @@ export type TraverseCb = (tag: number, buffer: AttrBuffer) => number;
  * scan's result is taken before the tag it judged is processed.
  */
 const filterBox = { tag: 0 };
-/** The masks and tags filter() compares with, as constants for the hot scan in superseded(). */
-const FROM_BIT = mktag(TYPE_FROM, 0, 0);
-const MASK_TYPE3_ID = mktag(0x7ff, 0x3ff, 0);
-const MASK_TYPE1_ID = mktag(0x700, 0x3ff, 0);
-const DELETE_TAG = mktag(TYPE_DELETE, 0, 0);
 const NOOP_TAG = mktag(FROM_NOOP, 0, 0);
-const SPLICE_TYPE1 = mktag(TYPE_SPLICE, 0, 0);
-const ID_BITS = mktag(0, 0x3ff, 0);
 const filter = (tag: number): number => {
   const box = filterBox;
   const mask = tag & mktag(0x100, 0, 0) ? mktag(0x7ff, 0x3ff, 0) : mktag(0x700, 0x3ff, 0);
@@ -299,15 +297,15 @@ export function supersededScan(tag: number, tags: Int32Array, from: number, n: n
     const t3 = (t & 0x7ff00000) >>> 20;
     if (t3 === FROM_NOOP || t3 === FROM_MOVE) continue;
     if (t3 === FROM_USERATTRS) return LfsErrno.CORRUPT;
-    const mask = t & FROM_BIT ? MASK_TYPE3_ID : MASK_TYPE1_ID;
+    const mask = t & FILTER_FROM_BIT ? FILTER_MASK_TYPE3_ID : FILTER_MASK_TYPE1_ID;
     if (
       (mask & t) === (mask & cur) ||
       (cur & 0x3ff) === 0x3ff ||
-      (MASK_TYPE3_ID & t) === (DELETE_TAG | (cur & ID_BITS))
+      (FILTER_MASK_TYPE3_ID & t) === (FILTER_DELETE_TAG | (cur & FILTER_ID_BITS))
     ) {
       return SUPERSEDED;
     }
-    if ((t & 0x70000000) === SPLICE_TYPE1 && (t & ID_BITS) <= (cur & ID_BITS)) {
+    if ((t & 0x70000000) === FILTER_SPLICE_TYPE1 && (t & FILTER_ID_BITS) <= (cur & FILTER_ID_BITS)) {
       cur = (cur + tagSplice(t) * 0x400) | 0;
     }
   }

@@ -25,7 +25,17 @@
  * or rejects them) and ids moved out of 0..0x3ff (where lfs.c's id arithmetic carries into the
  * type bits) are left to the plain scan: `scan` says FALLBACK.
  */
-import { FROM_MOVE, FROM_NOOP, FROM_USERATTRS } from "./tag.js";
+import {
+  FILTER_DELETE_TAG,
+  FILTER_FROM_BIT,
+  FILTER_ID_BITS,
+  FILTER_MASK_TYPE1_ID,
+  FILTER_MASK_TYPE3_ID,
+  FILTER_SPLICE_TYPE1,
+  FROM_MOVE,
+  FROM_NOOP,
+  FROM_USERATTRS,
+} from "./tag.js";
 
 /** `scan`'s answer when the plain scan must decide. */
 export const FALLBACK = -1;
@@ -33,11 +43,6 @@ export const FALLBACK = -1;
 export const SUPERSEDED = -2;
 
 const IDS = 0x400;
-const MASK_TYPE3_ID = 0x7ffffc00;
-const MASK_TYPE1_ID = 0x700ffc00;
-const FROM_BIT = 0x10000000;
-const DELETE_TAG = 0x4ff00000;
-const SPLICE_TYPE1 = 0x40000000;
 
 export class SupersedeIndex {
   /** False when the log holds tags only the plain scan handles (see the module comment). */
@@ -83,7 +88,7 @@ export class SupersedeIndex {
       }
       const v = (t >>> 10) & 0x3ff;
       start[v + 1] = start[v + 1]! + 1;
-      if ((t & 0x70000000) === SPLICE_TYPE1) {
+      if ((t & 0x70000000) === FILTER_SPLICE_TYPE1) {
         this.#spPos[splices] = j;
         this.#spId[splices] = (t >>> 10) & 0x3ff;
         this.#spShift[splices] = (((t >>> 20) & 0xff) << 24) >> 24;
@@ -169,8 +174,11 @@ export class SupersedeIndex {
         const j = pos[k]!;
         if (j > last) break;
         const t = tags[j]!;
-        const mask = t & FROM_BIT ? MASK_TYPE3_ID : MASK_TYPE1_ID;
-        if ((mask & t) === (mask & cur) || (MASK_TYPE3_ID & t) === (DELETE_TAG | (cur & 0xffc00))) {
+        const mask = t & FILTER_FROM_BIT ? FILTER_MASK_TYPE3_ID : FILTER_MASK_TYPE1_ID;
+        if (
+          (mask & t) === (mask & cur) ||
+          (FILTER_MASK_TYPE3_ID & t) === (FILTER_DELETE_TAG | (cur & FILTER_ID_BITS))
+        ) {
           return SUPERSEDED;
         }
       }

@@ -37,6 +37,19 @@ export const FROM_NOOP = 0x000;
 export const FROM_MOVE = 0x101;
 export const FROM_USERATTRS = 0x102;
 
+/**
+ * The masks and tags the duplicate filter (lfs_dir_traverse_filter) compares with, as constants
+ * for its hot scans (mdir-traverse.ts, supersede-index.ts). All are below 2^31, so they and the
+ * int32 form of a tag (valid bit set) combine as small integers. A later tag with the FROM bit
+ * in its type is compared by its full type, others by their type class.
+ */
+export const FILTER_FROM_BIT = mktag(TYPE_FROM, 0, 0);
+export const FILTER_MASK_TYPE3_ID = mktag(0x7ff, 0x3ff, 0);
+export const FILTER_MASK_TYPE1_ID = mktag(0x700, 0x3ff, 0);
+export const FILTER_DELETE_TAG = mktag(TYPE_DELETE, 0, 0);
+export const FILTER_SPLICE_TYPE1 = mktag(TYPE_SPLICE, 0, 0);
+export const FILTER_ID_BITS = mktag(0, 0x3ff, 0);
+
 /** Internal "success with a side effect" results of the commit machinery (lfs.c enum). */
 export const OK_RELOCATED = 1;
 export const OK_DROPPED = 2;
