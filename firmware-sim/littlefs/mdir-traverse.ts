@@ -11,11 +11,11 @@
  * later tag from the device (O(n^2) tag reads per compaction, 70% of all device reads when
  * packing a tree). Here a filtered walk decodes the mdir's tags once into an array and runs the
  * very same filter over that array. The tags, their order and every callback are unchanged, so
- * the bytes written are too; only the read count drops. On longer logs the filter's answers come
- * from an index of the array (supersede-index.ts), which finds the few later tags that matter
- * instead of stepping through all of them: same answers, without the n^2 steps. Decoding everything first does not move
+ * the bytes written are too; only the read count drops. Decoding everything first does not move
  * any error earlier than lfs.c reports it: there, the first tag that passes the mask already
- * scans to the end of the log before its callback runs.
+ * scans to the end of the log before its callback runs. On longer logs the filter's answers come
+ * from an index of the array (supersede-index.ts), which finds the few later tags that matter
+ * instead of stepping through all of them: same answers, without the n^2 steps.
  */
 import { bdReadWord } from "./bd-cache.js";
 import { decodeLog, type DecodedLog } from "./mdir-log.js";

@@ -57,8 +57,11 @@ export class SupersedeIndex {
   #splices = 0;
   /** nextSplice[p]: index (into the splice arrays) of the first splice at position >= p. */
   #nextSplice: Int32Array;
-  /** Level k holds, at x, the minimum id of splices x .. x + 2^k - 1 (where that range exists). */
-  #minId: Int32Array[] = [];
+  /**
+   * Level k holds, at x, the minimum id of splices x .. x + 2^k - 1 (where that range exists);
+   * level 0 is the splice ids themselves.
+   */
+  #minId: Int32Array[];
   #levels = 0;
   #count = 0;
 
@@ -69,6 +72,7 @@ export class SupersedeIndex {
     this.#spId = new Int32Array(cap);
     this.#spShift = new Int32Array(cap);
     this.#nextSplice = new Int32Array(cap + 1);
+    this.#minId = [this.#spId];
   }
 
   /** Index the first `n` tags of a decoded log (int32 tags, valid bit set, as DecodedLog has). */
@@ -90,7 +94,7 @@ export class SupersedeIndex {
       start[v + 1] = start[v + 1]! + 1;
       if ((t & 0x70000000) === FILTER_SPLICE_TYPE1) {
         this.#spPos[splices] = j;
-        this.#spId[splices] = (t >>> 10) & 0x3ff;
+        this.#spId[splices] = v;
         this.#spShift[splices] = (((t >>> 20) & 0xff) << 24) >> 24;
         splices += 1;
       }
@@ -115,24 +119,18 @@ export class SupersedeIndex {
   }
 
   #buildMinIds(s: number): void {
-    let level = 0;
-    let width = 1;
-    while (width <= s) {
+    let level = 1;
+    for (let width = 2; width <= s; width <<= 1, level++) {
       let m = this.#minId[level];
-      if (m === undefined || m.length < this.cap) {
+      if (m === undefined) {
         m = new Int32Array(this.cap);
         this.#minId[level] = m;
       }
-      if (level === 0) m.set(this.#spId.subarray(0, s));
-      else {
-        const prev = this.#minId[level - 1]!;
-        const half = width >>> 1;
-        for (let x = 0; x + width <= s; x++) m[x] = Math.min(prev[x]!, prev[x + half]!);
-      }
-      level += 1;
-      width <<= 1;
+      const prev = this.#minId[level - 1]!;
+      const half = width >>> 1;
+      for (let x = 0; x + width <= s; x++) m[x] = Math.min(prev[x]!, prev[x + half]!);
     }
-    this.#levels = level;
+    this.#levels = s > 0 ? level : 0;
   }
 
   /** The first splice, at index >= x, whose id is <= c; the splice count when there is none. */
@@ -185,7 +183,7 @@ export class SupersedeIndex {
       if (x >= this.#splices) return cur >>> 0;
       c += this.#spShift[x]!;
       if (c < 0 || c > 0x3ff) return FALLBACK;
-      cur = (cur & ~0xffc00) | (c << 10);
+      cur = (cur & ~FILTER_ID_BITS) | (c << 10);
       p = last + 1;
     }
   }
