@@ -4,7 +4,9 @@
  * File systems and raw stores (SecureData) talk only to this interface. Implementations:
  * - `PartitionBlockDevice` (partition-block-device.ts): a window onto the NOR flash model, with
  *   its physics, faults and timing;
- * - `MemoryBlockDevice` (below): a plain RAM fake with the same rules, for fast unit tests.
+ * - `MemoryBlockDevice` (below): a plain RAM fake with the same rules, for fast unit tests;
+ * - `WriteBehindBlockDevice` (write-behind-device.ts): a pool of blocks in memory over a backing
+ *   store, for building an image file.
  */
 import { FlashbakError } from "../errors.js";
 import { copyBytes, firstNotEqual } from "./bytes.js";
@@ -66,7 +68,8 @@ export function checkAccess(
 
 /**
  * RAM-backed block device with strict erased-before-prog checking: the fake for tests, and the
- * device under `flashbak fs` image files.
+ * device under `flashbak fs` commands that change an existing image (new images are built on a
+ * `WriteBehindBlockDevice`, write-behind-device.ts).
  *
  * A new device starts erased without writing a byte: a block stays "untouched" (its memory
  * still the zeros the allocation came with) until its first prog, when it is filled with the

@@ -1,6 +1,7 @@
 /**
  * A littlefs image file on the host, opened as a `MemoryBlockDevice` with the right geometry and
- * mounted with the right configuration.
+ * mounted with the right configuration; a new image is built on a `WriteBehindBlockDevice`
+ * straight into its temporary file.
  *
  * Read-only work mounts read-only over a read-only device: the file is read once and never
  * written (its bytes and mtime stay as they were). Mutating work runs on a copy in memory and
@@ -10,9 +11,13 @@
 import { statSync } from "node:fs";
 import { FlashbakError, FsError, UsageError } from "../../firmware-sim/errors.js";
 import { MemoryBlockDevice } from "../../firmware-sim/flash/block-device.js";
+import {
+  WriteBehindBlockDevice,
+  type WriteBehindConfig,
+} from "../../firmware-sim/flash/write-behind-device.js";
 import { DISK_VERSION_2_1, resolveConfig, type LfsConfig } from "../../firmware-sim/littlefs/config.js";
 import { LittleFs } from "../../firmware-sim/littlefs/little-fs.js";
-import { readInput, writeFileAtomic } from "../merge/files.js";
+import { AtomicFile, readInput, writeFileAtomic } from "../merge/files.js";
 import { detectBlockSize, detectEraseValue } from "./detect.js";
 import {
   baseConfig,
@@ -256,13 +261,6 @@ export function createImage<T>(
     if (existing !== undefined && existing > 0) opts.imageSize = existing;
   }
   const g = newImageGeometry(opts);
-  const bd = new MemoryBlockDevice({
-    readSize: 1,
-    progSize: 1,
-    blockSize: g.blockSize,
-    blockCount: g.blockCount,
-    eraseValue: g.eraseValue,
-  });
   const base = baseConfig(opts);
   const cfg: LfsConfig = {
     ...tunables(opts),
@@ -270,8 +268,6 @@ export function createImage<T>(
     blockCount: g.blockCount,
     nameMax: opts.nameMax ?? base.nameMax ?? 255,
   };
-  LittleFs.format(bd, cfg);
-  const fs = LittleFs.mount(bd, cfg);
   const geometry: ImageGeometry = {
     path,
     imageSize: g.blockSize * g.blockCount,
@@ -281,12 +277,45 @@ export function createImage<T>(
     blockSizeDetected: false,
     superblockCopies: [0, 1],
   };
-  let out: T;
+  // the new image is built straight into its temporary file (see write-behind-device.ts for why)
+  const out = new AtomicFile(path);
   try {
-    out = fn(fs, geometry, bd.stats);
+    const bd = new WriteBehindBlockDevice(
+      {
+        readSize: 1,
+        progSize: 1,
+        blockSize: g.blockSize,
+        blockCount: g.blockCount,
+        eraseValue: g.eraseValue,
+      },
+      out,
+      writeBehindConfig(g.blockSize, cfg.readSize ?? base.readSize ?? 16),
+    );
+    LittleFs.format(bd, cfg);
+    const fs = LittleFs.mount(bd, cfg);
+    let result: T;
+    try {
+      result = fn(fs, geometry, bd.stats);
+    } finally {
+      fs.unmount();
+    }
+    bd.finish();
+    out.commit();
+    return result;
   } finally {
-    fs.unmount();
+    out.abort();
   }
-  writeFileAtomic(path, bd.pieces());
-  return out;
+}
+
+/**
+ * Pool and batch sizes for building a new image: 512 KiB of blocks in memory (enough for the
+ * metadata pairs and the blocks being filled), runs of up to 128 KiB per file write, and the
+ * first 64 bytes (or a read unit) of every block kept for littlefs's skip-list walks.
+ */
+function writeBehindConfig(blockSize: number, readSize: number): WriteBehindConfig {
+  return {
+    poolBlocks: Math.max(16, Math.floor((512 << 10) / blockSize)),
+    batchBlocks: Math.max(1, Math.floor((128 << 10) / blockSize)),
+    headBytes: Math.min(blockSize, Math.max(64, readSize)),
+  };
 }

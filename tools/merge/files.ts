@@ -9,12 +9,14 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  readSync,
   renameSync,
   rmSync,
   writeSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { FlashbakError } from "../../firmware-sim/errors.js";
+import type { BackingStore } from "../../firmware-sim/flash/write-behind-device.js";
 
 function errno(e: unknown): string | undefined {
   return typeof e === "object" && e !== null && "code" in e
@@ -53,6 +55,111 @@ export function hostReadError(e: unknown, path: string, what: string): FlashbakE
 let counter = 0;
 
 /**
+ * An output file written in place at any positions, then published atomically: the bytes go to
+ * a temporary file beside `path`, and `commit()` flushes it to disk and renames it over `path`.
+ * `abort()` (or any failure) removes the temporary file and leaves `path` as it was. Creates the
+ * parent directory when missing. A `BackingStore` for `WriteBehindBlockDevice`.
+ */
+export class AtomicFile implements BackingStore {
+  readonly path: string;
+  readonly #tmp: string;
+  #fd: number | undefined;
+  /** The temporary file exists (from a successful open until the rename or removal). */
+  #pending = false;
+
+  constructor(path: string) {
+    this.path = path;
+    const dir = dirname(path);
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new FlashbakError("DEVICE_FILE_IO", `cannot create directory ${dir}: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    this.#tmp = join(dir, `.${basename(path)}.${process.pid}.${counter++}.tmp`);
+    try {
+      this.#fd = openSync(this.#tmp, "wx+");
+      this.#pending = true;
+    } catch (e) {
+      throw this.#failure(e);
+    }
+  }
+
+  write(data: Uint8Array, off: number, len: number, pos: number): void {
+    const fd = this.#live();
+    try {
+      for (let done = 0; done < len;) done += writeSync(fd, data, off + done, len - done, pos + done);
+    } catch (e) {
+      throw this.#failure(e);
+    }
+  }
+
+  read(into: Uint8Array, off: number, len: number, pos: number): void {
+    const fd = this.#live();
+    let done = 0;
+    try {
+      while (done < len) {
+        const n = readSync(fd, into, off + done, len - done, pos + done);
+        if (n === 0) break;
+        done += n;
+      }
+    } catch (e) {
+      throw this.#failure(e);
+    }
+    if (done < len) {
+      throw this.#failure(new Error(`read ${done} of ${len} bytes at ${pos}: the file is shorter`));
+    }
+  }
+
+  /** Flush to disk and rename over `path`. On failure the temporary file is gone. */
+  commit(): void {
+    const fd = this.#live();
+    try {
+      fsyncSync(fd);
+      closeSync(fd);
+      this.#fd = undefined;
+      renameSync(this.#tmp, this.path);
+      this.#pending = false;
+    } catch (e) {
+      throw this.#failure(e);
+    }
+  }
+
+  /** Drop the temporary file (nothing happens once committed or aborted). */
+  abort(): void {
+    if (this.#fd !== undefined) {
+      try {
+        closeSync(this.#fd);
+      } catch {
+        // the descriptor is gone either way; removing the file is what matters
+      }
+      this.#fd = undefined;
+    }
+    if (this.#pending) rmSync(this.#tmp, { force: true });
+    this.#pending = false;
+  }
+
+  #live(): number {
+    if (this.#fd === undefined) {
+      throw new FlashbakError("DEVICE_FILE_IO", `${this.path}: the output was already committed or aborted`);
+    }
+    return this.#fd;
+  }
+
+  /** Clean up and name the failure (the temporary file is removed). */
+  #failure(e: unknown): FlashbakError {
+    this.abort();
+    if (errno(e) === "EISDIR") {
+      return new FlashbakError("USAGE", `output ${this.path} is a directory`, { cause: e });
+    }
+    return new FlashbakError("DEVICE_FILE_IO", `cannot write ${this.path}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+}
+
+/**
  * Write `data` (one array, or pieces written one after another) to `path` atomically: the bytes
  * go to a temporary file beside it, are flushed to disk, then renamed over `path`. On any
  * failure the temporary file is removed and `path` is untouched. Creates the parent directory
@@ -60,31 +167,11 @@ let counter = 0;
  */
 export function writeFileAtomic(path: string, data: Uint8Array | readonly Uint8Array[]): void {
   const pieces = data instanceof Uint8Array ? [data] : data;
-  const dir = dirname(path);
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw new FlashbakError("DEVICE_FILE_IO", `cannot create directory ${dir}: ${(e as Error).message}`, {
-      cause: e,
-    });
+  const out = new AtomicFile(path);
+  let pos = 0;
+  for (const piece of pieces) {
+    out.write(piece, 0, piece.length, pos);
+    pos += piece.length;
   }
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${counter++}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, "wx");
-    for (const piece of pieces) {
-      let off = 0;
-      while (off < piece.length) off += writeSync(fd, piece, off, piece.length - off);
-    }
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, path);
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
-    if (errno(e) === "EISDIR")
-      throw new FlashbakError("USAGE", `output ${path} is a directory`, { cause: e });
-    throw new FlashbakError("DEVICE_FILE_IO", `cannot write ${path}: ${(e as Error).message}`, { cause: e });
-  }
+  out.commit();
 }

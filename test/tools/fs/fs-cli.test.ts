@@ -125,6 +125,17 @@ describe("mutating commands are atomic", () => {
     expect(r.stderr).toMatch(/did not fit/);
     expect(existsSync(out)).toBe(false);
   });
+
+  it("mkfs that fails over an existing image leaves it, and no temporary file, behind", async () => {
+    const dir = tempDir();
+    const out = join(dir, "old.img");
+    const old = new Uint8Array(16 * 1024).fill(0x5a);
+    writeFileSync(out, old);
+    const r = await fs("mkfs", out, src, "--block-size", "4096");
+    expect(r.code).toBe(ExitCode.NO_SPACE);
+    expect(new Uint8Array(readFileSync(out))).toEqual(old);
+    expect(readdirSync(dir)).toEqual(["old.img"]);
+  });
 });
 
 describe("subcommands", () => {

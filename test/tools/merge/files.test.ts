@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readInput, writeFileAtomic } from "../../../tools/merge/files.js";
+import { AtomicFile, readInput, writeFileAtomic } from "../../../tools/merge/files.js";
 
 describe("host file helpers", () => {
   it("writes pieces one after another, atomically, leaving no temporary file", () => {
@@ -27,5 +27,52 @@ describe("host file helpers", () => {
     expect(() => readInput(join(dir, "nope.bin"), "input")).toThrow(
       expect.objectContaining({ code: "FILE_NOT_FOUND" }),
     );
+  });
+
+  it("an AtomicFile is written at any positions, read back, and appears only on commit", () => {
+    const dir = mkdtempSync(join(tmpdir(), "flashbak-files-"));
+    const path = join(dir, "sub", "img.bin");
+    const out = new AtomicFile(path);
+    out.write(Uint8Array.of(9, 9, 1, 2, 3), 2, 3, 4);
+    out.write(Uint8Array.of(7, 7, 7, 7), 0, 4, 0);
+    const back = new Uint8Array(7);
+    out.read(back, 0, 7, 0);
+    expect([...back]).toEqual([7, 7, 7, 7, 1, 2, 3]);
+    expect(() => out.read(new Uint8Array(4), 0, 4, 6)).toThrow(
+      expect.objectContaining({ code: "DEVICE_FILE_IO", message: expect.stringMatching(/shorter/) }),
+    );
+    // a failed read gave up the file: nothing was published, nothing is left behind
+    expect(readdirSync(join(dir, "sub"))).toEqual([]);
+    expect(() => out.commit()).toThrow(expect.objectContaining({ code: "DEVICE_FILE_IO" }));
+
+    const ok = new AtomicFile(path);
+    ok.write(Uint8Array.of(1, 2), 0, 2, 0);
+    expect(readdirSync(join(dir, "sub")).length).toBe(1); // only the temporary file
+    ok.commit();
+    ok.abort(); // after a commit: nothing to undo
+    expect([...readFileSync(path)]).toEqual([1, 2]);
+    expect(readdirSync(join(dir, "sub"))).toEqual(["img.bin"]);
+  });
+
+  it("an aborted AtomicFile leaves the old file as it was", () => {
+    const dir = mkdtempSync(join(tmpdir(), "flashbak-files-"));
+    const path = join(dir, "img.bin");
+    writeFileSync(path, "old");
+    const out = new AtomicFile(path);
+    out.write(Uint8Array.of(1, 2, 3, 4), 0, 4, 0);
+    out.abort();
+    out.abort();
+    expect(readFileSync(path, "utf8")).toBe("old");
+    expect(readdirSync(dir)).toEqual(["img.bin"]);
+  });
+
+  it("a directory in the output's place is a usage error, and no temporary file stays", () => {
+    const dir = mkdtempSync(join(tmpdir(), "flashbak-files-"));
+    mkdirSync(join(dir, "taken"));
+    writeFileSync(join(dir, "taken", "x"), "x");
+    expect(() => writeFileAtomic(join(dir, "taken"), Uint8Array.of(1))).toThrow(
+      expect.objectContaining({ code: "USAGE" }),
+    );
+    expect(readdirSync(dir)).toEqual(["taken"]);
   });
 });
