@@ -75,4 +75,43 @@ describe("host file helpers", () => {
     );
     expect(readdirSync(dir)).toEqual(["taken"]);
   });
+
+  it.runIf(process.platform === "linux")(
+    "a large AtomicFile is flushed in the background as it is written, and leaves no descriptor open",
+    async () => {
+      const fds = (): number => readdirSync("/proc/self/fd").length;
+      const before = fds();
+      const dir = mkdtempSync(join(tmpdir(), "flashbak-files-"));
+      const path = join(dir, "big.bin");
+      const chunk = new Uint8Array(1 << 20);
+      const out = new AtomicFile(path);
+      for (let i = 0; i < 10; i++) out.write(chunk.fill(i), 0, chunk.length, i * chunk.length);
+      expect(fds()).toBe(before + 2); // the file, and the background flushes' descriptor
+      out.commit();
+      const got = readFileSync(path);
+      expect(got.length).toBe(10 << 20);
+      for (let i = 0; i < 10; i++) expect(got[i * chunk.length + 12345]).toBe(i);
+      // the flushes finish on the thread pool; their descriptor closes after the last one
+      const deadline = Date.now() + 5000;
+      while (fds() !== before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(fds()).toBe(before);
+    },
+  );
+
+  it.runIf(process.platform === "linux")(
+    "an AtomicFile aborted while flushing in the background leaves nothing behind",
+    async () => {
+      const fds = (): number => readdirSync("/proc/self/fd").length;
+      const before = fds();
+      const dir = mkdtempSync(join(tmpdir(), "flashbak-files-"));
+      const out = new AtomicFile(join(dir, "big.bin"));
+      const chunk = new Uint8Array(5 << 20).fill(7);
+      out.write(chunk, 0, chunk.length, 0);
+      out.abort();
+      expect(readdirSync(dir)).toEqual([]);
+      const deadline = Date.now() + 5000;
+      while (fds() !== before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(fds()).toBe(before);
+    },
+  );
 });
