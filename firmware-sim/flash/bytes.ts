@@ -29,22 +29,20 @@ const WORDS_MIN = 8;
 const WORD_VIEWS = 8;
 const viewKeys: (Uint8Array | null)[] = new Array<Uint8Array | null>(WORD_VIEWS).fill(null);
 const viewWords: Int32Array[] = new Array<Int32Array>(WORD_VIEWS).fill(new Int32Array(0));
+/** viewBase[i]: viewKeys[i].byteOffset, remembered: reading it is a call on a cold path. */
+const viewBase = new Int32Array(WORD_VIEWS);
 let nextView = 0;
 
-/** An Int32Array over the whole buffer of `a` (index it with (a.byteOffset + off) / 4). */
-function wordsOf(a: Uint8Array): Int32Array {
-  for (let i = 0; i < WORD_VIEWS; i++) if (viewKeys[i] === a) return viewWords[i]!;
+/** The slot of `a` among the remembered word views, made on a miss. */
+function viewSlot(a: Uint8Array): number {
+  for (let i = 0; i < WORD_VIEWS; i++) if (viewKeys[i] === a) return i;
   const buffer = a.buffer;
-  const words = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
-  viewKeys[nextView] = a;
-  viewWords[nextView] = words;
-  nextView = (nextView + 1) % WORD_VIEWS;
-  return words;
-}
-
-/** True when a[aOff..], b[bOff..] and len allow whole-word steps. */
-function wordAligned(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, len: number): boolean {
-  return len >= WORDS_MIN && (((a.byteOffset + aOff) | (b.byteOffset + bOff) | len) & 3) === 0;
+  const slot = nextView;
+  viewKeys[slot] = a;
+  viewWords[slot] = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
+  viewBase[slot] = a.byteOffset;
+  nextView = (slot + 1) % WORD_VIEWS;
+  return slot;
 }
 
 /** Copy `len` bytes from src[srcOff..] to dst[dstOff..]. The ranges must not overlap. */
@@ -55,14 +53,23 @@ export function copyBytes(
   srcOff: number,
   len: number,
 ): void {
-  if (wordAligned(dst, dstOff, src, srcOff, len)) {
-    const d = wordsOf(dst);
-    const s = wordsOf(src);
-    const di = (dst.byteOffset + dstOff) >>> 2;
-    const si = (src.byteOffset + srcOff) >>> 2;
-    const n = len >>> 2;
-    for (let k = 0; k < n; k++) d[di + k] = s[si + k]!;
-  } else if (len <= LOOP_MAX) {
+  if (len >= WORDS_MIN && ((dstOff | srcOff | len) & 3) === 0) {
+    // read each slot before looking up the next: a miss may take the slot just found
+    const ds = viewSlot(dst);
+    const db = viewBase[ds]! + dstOff;
+    const d = viewWords[ds]!;
+    const ss = viewSlot(src);
+    const sb = viewBase[ss]! + srcOff;
+    const s = viewWords[ss]!;
+    if (((db | sb) & 3) === 0) {
+      const di = db >>> 2;
+      const si = sb >>> 2;
+      const n = len >>> 2;
+      for (let k = 0; k < n; k++) d[di + k] = s[si + k]!;
+      return;
+    }
+  }
+  if (len <= LOOP_MAX) {
     for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
   } else {
     dst.set(src.subarray(srcOff, srcOff + len), dstOff);
@@ -78,16 +85,22 @@ export function firstDifference(
   len: number,
 ): number {
   let k = 0;
-  if (wordAligned(a, aOff, b, bOff, len)) {
-    const aw = wordsOf(a);
-    const bw = wordsOf(b);
-    const ai = (a.byteOffset + aOff) >>> 2;
-    const bi = (b.byteOffset + bOff) >>> 2;
-    const n = len >>> 2;
-    let w = 0;
-    while (w < n && aw[ai + w] === bw[bi + w]) w++;
-    if (w === n) return -1;
-    k = w * 4; // the difference is in this word: find its byte below
+  if (len >= WORDS_MIN && ((aOff | bOff | len) & 3) === 0) {
+    const as = viewSlot(a);
+    const ab = viewBase[as]! + aOff;
+    const aw = viewWords[as]!;
+    const bs = viewSlot(b);
+    const bb = viewBase[bs]! + bOff;
+    const bw = viewWords[bs]!;
+    if (((ab | bb) & 3) === 0) {
+      const ai = ab >>> 2;
+      const bi = bb >>> 2;
+      const n = len >>> 2;
+      let w = 0;
+      while (w < n && aw[ai + w] === bw[bi + w]) w++;
+      if (w === n) return -1;
+      k = w * 4; // the difference is in this word: find its byte below
+    }
   }
   for (; k < len; k++) if (a[aOff + k] !== b[bOff + k]) return k;
   return -1;
@@ -96,9 +109,10 @@ export function firstDifference(
 /** The index (0..len-1) of the first byte of a[off..] that is not `value`, or -1. */
 export function firstNotEqual(a: Uint8Array, off: number, len: number, value: number): number {
   let k = 0;
-  if (len >= WORDS_MIN && (((a.byteOffset + off) | len) & 3) === 0) {
-    const aw = wordsOf(a);
-    const ai = (a.byteOffset + off) >>> 2;
+  const as = len >= WORDS_MIN && ((off | len) & 3) === 0 ? viewSlot(a) : -1;
+  if (as >= 0 && ((viewBase[as]! + off) & 3) === 0) {
+    const aw = viewWords[as]!;
+    const ai = (viewBase[as]! + off) >>> 2;
     const n = len >>> 2;
     const word = (value & 0xff) * 0x01010101;
     const want = word | 0; // as an Int32Array element reads
