@@ -33,6 +33,17 @@ const viewWords: Int32Array[] = new Array<Int32Array>(WORD_VIEWS).fill(new Int32
 const viewBase = new Int32Array(WORD_VIEWS);
 let nextView = 0;
 
+/**
+ * The slot each argument of each function found last time: calls come in runs with the same
+ * arrays (a device read copies from its pool into the read cache thousands of times in a row),
+ * and a hit here is one comparison instead of a scan.
+ */
+let copyDst = 0;
+let copySrc = 0;
+let diffA = 0;
+let diffB = 0;
+let notEqualA = 0;
+
 /** The slot of `a` among the remembered word views, made on a miss. */
 function viewSlot(a: Uint8Array): number {
   for (let i = 0; i < WORD_VIEWS; i++) if (viewKeys[i] === a) return i;
@@ -55,10 +66,12 @@ export function copyBytes(
 ): void {
   if (len >= WORDS_MIN && ((dstOff | srcOff | len) & 3) === 0) {
     // read each slot before looking up the next: a miss may take the slot just found
-    const ds = viewSlot(dst);
+    let ds = copyDst;
+    if (viewKeys[ds] !== dst) copyDst = ds = viewSlot(dst);
     const db = viewBase[ds]! + dstOff;
     const d = viewWords[ds]!;
-    const ss = viewSlot(src);
+    let ss = copySrc;
+    if (viewKeys[ss] !== src) copySrc = ss = viewSlot(src);
     const sb = viewBase[ss]! + srcOff;
     const s = viewWords[ss]!;
     if (((db | sb) & 3) === 0) {
@@ -86,10 +99,12 @@ export function firstDifference(
 ): number {
   let k = 0;
   if (len >= WORDS_MIN && ((aOff | bOff | len) & 3) === 0) {
-    const as = viewSlot(a);
+    let as = diffA;
+    if (viewKeys[as] !== a) diffA = as = viewSlot(a);
     const ab = viewBase[as]! + aOff;
     const aw = viewWords[as]!;
-    const bs = viewSlot(b);
+    let bs = diffB;
+    if (viewKeys[bs] !== b) diffB = bs = viewSlot(b);
     const bb = viewBase[bs]! + bOff;
     const bw = viewWords[bs]!;
     if (((ab | bb) & 3) === 0) {
@@ -109,7 +124,11 @@ export function firstDifference(
 /** The index (0..len-1) of the first byte of a[off..] that is not `value`, or -1. */
 export function firstNotEqual(a: Uint8Array, off: number, len: number, value: number): number {
   let k = 0;
-  const as = len >= WORDS_MIN && ((off | len) & 3) === 0 ? viewSlot(a) : -1;
+  let as = -1;
+  if (len >= WORDS_MIN && ((off | len) & 3) === 0) {
+    as = notEqualA;
+    if (viewKeys[as] !== a) notEqualA = as = viewSlot(a);
+  }
   if (as >= 0 && ((viewBase[as]! + off) & 3) === 0) {
     const aw = viewWords[as]!;
     const ai = (viewBase[as]! + off) >>> 2;
