@@ -385,12 +385,7 @@ function progLine(
     } catch (e) {
       err = bdErrorCode(e);
     }
-    if (!err && validate) {
-      cacheDrop(rcache);
-      const res = bdCmp(lfs, null, rcache, cs, block, off, data, dataOff, cs);
-      if (res < 0) err = res;
-      else if (res !== CMP_EQ) err = ERR.CORRUPT;
-    }
+    if (!err && validate) err = readBackLine(lfs, rcache, block, off, data, dataOff, cs);
     done = err === 0;
   } finally {
     // failed, by an error code or by an exception passing through (a contract violation, a
@@ -403,6 +398,39 @@ function progLine(
     }
   }
   return err;
+}
+
+/**
+ * bdFlush's read-back of one programmed line: drop the read cache, compare the line with what the
+ * device holds now. A read_size-aligned line is exactly one cache load, so that load is done here
+ * directly (the same device read, and the cache left as bdCmp's window would leave it) instead of
+ * through bdCmp's and window's general loops: this runs for every line a pack programs.
+ */
+function readBackLine(
+  lfs: Lfs,
+  rcache: Cache,
+  block: number,
+  off: number,
+  data: Uint8Array,
+  dataOff: number,
+  cs: number,
+): number {
+  cacheDrop(rcache);
+  if (off % lfs.cfg.readSize !== 0 || !checkRange(lfs, block, off, cs)) {
+    const res = bdCmp(lfs, null, rcache, cs, block, off, data, dataOff, cs);
+    return res < 0 ? res : res !== CMP_EQ ? ERR.CORRUPT : 0;
+  }
+  // loadLine with hint cs: from off (aligned), alignUp(off + cs) = off + cs within the block, and
+  // cs is the cache size
+  rcache.block = block;
+  rcache.off = off;
+  rcache.size = cs;
+  const err = devRead(lfs, block, off, cachePrefix(rcache, cs));
+  if (err) {
+    cacheDrop(rcache);
+    return err;
+  }
+  return firstDifference(rcache.buffer, 0, data, dataOff, cs) < 0 ? 0 : ERR.CORRUPT;
 }
 
 export function bdErase(lfs: Lfs, block: number): number {
