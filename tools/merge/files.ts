@@ -56,11 +56,28 @@ export function hostReadError(e: unknown, path: string, what: string): FlashbakE
 
 let counter = 0;
 
+/** A read-only descriptor of `path`, or undefined when it cannot be opened (missing, say). */
+function openIfPresent(path: string): number | undefined {
+  try {
+    return openSync(path, "r");
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Bytes written between background flushes of an AtomicFile (see `#flushInBackground`); 0 turns
  * them off. Windows does not get them: a file still open there cannot be removed on abort.
  */
 const BACKGROUND_FLUSH_BYTES = process.platform === "win32" ? 0 : 4 << 20;
+
+/**
+ * Hold the file being replaced open across the rename and close it on the thread pool: when a
+ * rename drops a file's last link, the kernel frees its pages inside the rename (7-10 ms for a
+ * 16 MiB image here); with a descriptor still open that work moves to the close. Not on Windows,
+ * where renaming over an open file can fail.
+ */
+const RELEASE_REPLACED_IN_BACKGROUND = process.platform !== "win32";
 
 /**
  * An output file written in place at any positions, then published atomically: the bytes go to
@@ -172,11 +189,18 @@ export class AtomicFile implements BackingStore {
       fsyncSync(fd);
       closeSync(fd);
       this.#fd = undefined;
-      renameSync(this.#tmp, this.path);
-      this.#pending = false;
     } catch (e) {
       throw this.#failure(e);
     }
+    const replaced = RELEASE_REPLACED_IN_BACKGROUND ? openIfPresent(this.path) : undefined;
+    try {
+      renameSync(this.#tmp, this.path);
+      this.#pending = false;
+    } catch (e) {
+      if (replaced !== undefined) closeSync(replaced);
+      throw this.#failure(e);
+    }
+    if (replaced !== undefined) close(replaced, () => {});
     this.#closeFlushFd();
   }
 

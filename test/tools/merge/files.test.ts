@@ -114,4 +114,23 @@ describe("host file helpers", () => {
       expect(fds()).toBe(before);
     },
   );
+
+  it.runIf(process.platform === "linux")(
+    "replacing a file releases the old one in the background, and leaves no descriptor open",
+    async () => {
+      const fds = (): number => readdirSync("/proc/self/fd").length;
+      const dir = mkdtempSync(join(tmpdir(), "flashbak-files-"));
+      const path = join(dir, "img.bin");
+      writeFileSync(path, new Uint8Array(1 << 20).fill(1));
+      const before = fds();
+      const out = new AtomicFile(path);
+      out.write(Uint8Array.of(2, 2, 2), 0, 3, 0);
+      out.commit();
+      expect([...readFileSync(path)]).toEqual([2, 2, 2]);
+      expect(readdirSync(dir)).toEqual(["img.bin"]);
+      const deadline = Date.now() + 5000;
+      while (fds() !== before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(fds()).toBe(before);
+    },
+  );
 });
