@@ -10,6 +10,7 @@
 import { setFlagsFromString } from "node:v8";
 import { setExternalImporter } from "../../firmware-sim/external-import.js";
 import { cacheDirFromEnv, commandGroup, loadBundle } from "./compile-cache.js";
+import { yieldHelperThreads } from "./helper-threads.js";
 
 type Main = (argv: string[]) => Promise<number>;
 
@@ -36,11 +37,16 @@ const LONG_RUNNING = new Set(["sim-serve", "station"]);
  * The V8 flags a command group runs with (set before the bundle is compiled): none for a
  * long-lived command, or when the user tunes inlining on Node's command line or in NODE_OPTIONS.
  */
+/** True for a command group that runs briefly (helper threads yield to it, see helper-threads.ts). */
+export function isShortRun(group: string): boolean {
+  return !LONG_RUNNING.has(group);
+}
+
 export function v8FlagsFor(
   group: string,
   nodeArgs: readonly string[] = [...process.execArgv, process.env.NODE_OPTIONS ?? ""],
 ): readonly string[] {
-  if (LONG_RUNNING.has(group)) return [];
+  if (!isShortRun(group)) return [];
   if (nodeArgs.some((a) => a.includes("--max-inlined-bytecode-size"))) return [];
   return SHORT_RUN_V8_FLAGS;
 }
@@ -74,6 +80,7 @@ export function launch(bundle: string, argv: string[]): void {
   // on every run of a group, so its cache file stays valid
   const flags = v8FlagsFor(group);
   for (const flag of flags) setFlagsFromString(flag);
+  const lowered = isShortRun(group) ? yieldHelperThreads() : 0;
   const loaded = loadBundle(bundle, { dir: cacheDirFromEnv(), group });
   const main = loaded.exports.main as Main;
   void main(argv).then((code) => {
@@ -82,7 +89,8 @@ export function launch(bundle: string, argv: string[]): void {
     if (process.env.FLASHBAK_COMPILE_CACHE_DEBUG === "1") {
       process.stderr.write(
         `flashbak: compile cache ${loaded.outcome}${saved ? ", written" : ""}: ${loaded.cacheFile ?? "(off)"}\n` +
-          `flashbak: V8 flags: ${flags.length > 0 ? flags.join(" ") : "(defaults)"}\n`,
+          `flashbak: V8 flags: ${flags.length > 0 ? flags.join(" ") : "(defaults)"}\n` +
+          `flashbak: helper threads lowered to the least CPU priority: ${lowered}\n`,
       );
     }
   });

@@ -136,6 +136,11 @@ describe("the bundled CLI", () => {
     const long = runBundled(["sim", "serve", "--help"], env);
     expect(long.code).toBe(0);
     expect(long.stderr).toContain("V8 flags: (defaults)");
+    // and only the one-shot command lowers its helper threads (Linux: Node starts four)
+    const lowered = (s: string): number => Number(/helper threads lowered[^:]*: (\d+)/.exec(s)?.[1]);
+    expect(lowered(long.stderr)).toBe(0);
+    if (process.platform === "linux") expect(lowered(short.stderr)).toBeGreaterThanOrEqual(4);
+    else expect(lowered(short.stderr)).toBe(0);
   });
 
   it("finishes quietly, with its own exit code, when the reader of its output goes away", () => {
