@@ -289,10 +289,8 @@ export function bdFlush(lfs: Lfs, pcache: Cache, rcache: Cache, validate: boolea
       return bdErrorCode(e);
     }
     if (validate) {
-      cacheDrop(rcache);
-      const res = bdCmp(lfs, null, rcache, diff, pcache.block, pcache.off, pcache.buffer, 0, diff);
-      if (res < 0) return res;
-      if (res !== CMP_EQ) return ERR.CORRUPT;
+      const err = readBack(lfs, rcache, pcache.block, pcache.off, pcache.buffer, 0, diff);
+      if (err) return err;
     }
     cacheZero(pcache);
   }
@@ -385,7 +383,7 @@ function progLine(
     } catch (e) {
       err = bdErrorCode(e);
     }
-    if (!err && validate) err = readBackLine(lfs, rcache, block, off, data, dataOff, cs);
+    if (!err && validate) err = readBack(lfs, rcache, block, off, data, dataOff, cs);
     done = err === 0;
   } finally {
     // failed, by an error code or by an exception passing through (a contract violation, a
@@ -401,36 +399,39 @@ function progLine(
 }
 
 /**
- * bdFlush's read-back of one programmed line: drop the read cache, compare the line with what the
- * device holds now. A read_size-aligned line is exactly one cache load, so that load is done here
- * directly (the same device read, and the cache left as bdCmp's window would leave it) instead of
- * through bdCmp's and window's general loops: this runs for every line a pack programs.
+ * The read-back after a flush: drop the read cache and compare `len` just-programmed bytes (at
+ * most a cache line) with what the device holds now; 0, an error, or CORRUPT. From a
+ * read_size-aligned offset that is exactly one cache load, done here directly (the same device
+ * read, the cache left as bdCmp's window would leave it) instead of through bdCmp's and window's
+ * general loops: this runs for every line a pack programs.
  */
-function readBackLine(
+function readBack(
   lfs: Lfs,
   rcache: Cache,
   block: number,
   off: number,
   data: Uint8Array,
   dataOff: number,
-  cs: number,
+  len: number,
 ): number {
   cacheDrop(rcache);
-  if (off % lfs.cfg.readSize !== 0 || !checkRange(lfs, block, off, cs)) {
-    const res = bdCmp(lfs, null, rcache, cs, block, off, data, dataOff, cs);
+  const rs = lfs.cfg.readSize;
+  if (off % rs !== 0 || !checkRange(lfs, block, off, len)) {
+    const res = bdCmp(lfs, null, rcache, len, block, off, data, dataOff, len);
     return res < 0 ? res : res !== CMP_EQ ? ERR.CORRUPT : 0;
   }
-  // loadLine with hint cs: from off (aligned), alignUp(off + cs) = off + cs within the block, and
-  // cs is the cache size
+  // loadLine with hint len: from off (aligned) to the next read unit after off + len, within the
+  // block; len is at most a cache line, which is a whole number of read units
+  const size = Math.min(alignUp(off + len, rs), lfs.cfg.blockSize) - off;
   rcache.block = block;
   rcache.off = off;
-  rcache.size = cs;
-  const err = devRead(lfs, block, off, cachePrefix(rcache, cs));
+  rcache.size = size;
+  const err = devRead(lfs, block, off, cachePrefix(rcache, size));
   if (err) {
     cacheDrop(rcache);
     return err;
   }
-  return firstDifference(rcache.buffer, 0, data, dataOff, cs) < 0 ? 0 : ERR.CORRUPT;
+  return firstDifference(rcache.buffer, 0, data, dataOff, len) < 0 ? 0 : ERR.CORRUPT;
 }
 
 export function bdErase(lfs: Lfs, block: number): number {

@@ -4,6 +4,16 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AtomicFile, readInput, writeFileAtomic } from "../../../tools/merge/files.js";
 
+/** Descriptors this process has open (Linux). */
+const fds = (): number => readdirSync("/proc/self/fd").length;
+
+/** Background work on the thread pool closes its descriptors when it ends: wait (5 s at most). */
+async function expectOpenDescriptors(want: number): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (fds() !== want && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  expect(fds()).toBe(want);
+}
+
 describe("host file helpers", () => {
   it("writes pieces one after another, atomically, leaving no temporary file", () => {
     const dir = mkdtempSync(join(tmpdir(), "flashbak-files-"));
@@ -79,7 +89,6 @@ describe("host file helpers", () => {
   it.runIf(process.platform === "linux")(
     "a large AtomicFile is flushed in the background as it is written, and leaves no descriptor open",
     async () => {
-      const fds = (): number => readdirSync("/proc/self/fd").length;
       const before = fds();
       const dir = mkdtempSync(join(tmpdir(), "flashbak-files-"));
       const path = join(dir, "big.bin");
@@ -92,16 +101,13 @@ describe("host file helpers", () => {
       expect(got.length).toBe(10 << 20);
       for (let i = 0; i < 10; i++) expect(got[i * chunk.length + 12345]).toBe(i);
       // the flushes finish on the thread pool; their descriptor closes after the last one
-      const deadline = Date.now() + 5000;
-      while (fds() !== before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-      expect(fds()).toBe(before);
+      await expectOpenDescriptors(before);
     },
   );
 
   it.runIf(process.platform === "linux")(
     "an AtomicFile aborted while flushing in the background leaves nothing behind",
     async () => {
-      const fds = (): number => readdirSync("/proc/self/fd").length;
       const before = fds();
       const dir = mkdtempSync(join(tmpdir(), "flashbak-files-"));
       const out = new AtomicFile(join(dir, "big.bin"));
@@ -109,16 +115,13 @@ describe("host file helpers", () => {
       out.write(chunk, 0, chunk.length, 0);
       out.abort();
       expect(readdirSync(dir)).toEqual([]);
-      const deadline = Date.now() + 5000;
-      while (fds() !== before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-      expect(fds()).toBe(before);
+      await expectOpenDescriptors(before);
     },
   );
 
   it.runIf(process.platform === "linux")(
     "replacing a file releases the old one in the background, and leaves no descriptor open",
     async () => {
-      const fds = (): number => readdirSync("/proc/self/fd").length;
       const dir = mkdtempSync(join(tmpdir(), "flashbak-files-"));
       const path = join(dir, "img.bin");
       writeFileSync(path, new Uint8Array(1 << 20).fill(1));
@@ -128,9 +131,7 @@ describe("host file helpers", () => {
       out.commit();
       expect([...readFileSync(path)]).toEqual([2, 2, 2]);
       expect(readdirSync(dir)).toEqual(["img.bin"]);
-      const deadline = Date.now() + 5000;
-      while (fds() !== before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-      expect(fds()).toBe(before);
+      await expectOpenDescriptors(before);
     },
   );
 });
