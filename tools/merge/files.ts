@@ -14,6 +14,7 @@ import {
   readSync,
   renameSync,
   rmSync,
+  statSync,
   writeSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -107,6 +108,12 @@ export class AtomicFile implements BackingStore {
 
   constructor(path: string) {
     this.path = path;
+    // found now rather than by the rename at the end, after all the work of filling the file
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory() === true) {
+      throw new FlashbakError("USAGE", `output ${path} is a directory`, {
+        hint: "name a file to write, inside it or elsewhere",
+      });
+    }
     const dir = dirname(path);
     try {
       mkdirSync(dir, { recursive: true });

@@ -126,6 +126,14 @@ describe("mutating commands are atomic", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("mkfs onto a directory says so before packing anything", async () => {
+    const dir = tempDir();
+    const r = await fs("mkfs", dir, src, "--image-size", "16K");
+    expect(r.code).toBe(ExitCode.USAGE);
+    expect(r.stderr).toMatch(/is a directory/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it("mkfs that fails over an existing image leaves it, and no temporary file, behind", async () => {
     const dir = tempDir();
     const out = join(dir, "old.img");
