@@ -36,6 +36,12 @@ export interface BlockDevice {
   erase(block: number): void;
   /** Flush any write buffering. A no-op on NOR, kept for the littlefs contract. */
   sync(): void;
+  /**
+   * Optional, for devices where it is cheaper than two calls: `prog(block, off, data)`, then
+   * `read(block, off, into)` (the read-back littlefs does after every program), counted as one
+   * prog and one read. It throws before writing to `into` if either part fails.
+   */
+  progAndRead?(block: number, off: number, data: Uint8Array, into: Uint8Array): void;
 }
 
 /** Raised for a read-only device, a range or an alignment violation. */
@@ -188,6 +194,15 @@ export class MemoryBlockDevice implements BlockDevice {
     mem.set(data, base);
     this.stats.progs++;
     this.stats.progBytes += data.length;
+  }
+
+  progAndRead(block: number, off: number, data: Uint8Array, into: Uint8Array): void {
+    this.prog(block, off, data);
+    checkAccess(this.geometry, block, off, into.length, this.geometry.readSize, "read");
+    // prog filled the block: no untouched case here
+    copyBytes(into, 0, this.#mem, block * this.geometry.blockSize + off, into.length);
+    this.stats.reads++;
+    this.stats.readBytes += into.length;
   }
 
   erase(block: number): void {

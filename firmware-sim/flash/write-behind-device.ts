@@ -174,6 +174,17 @@ export class WriteBehindBlockDevice implements BlockDevice {
     this.stats.progBytes += data.length;
   }
 
+  progAndRead(block: number, off: number, data: Uint8Array, into: Uint8Array): void {
+    this.prog(block, off, data);
+    checkAccess(this.geometry, block, off, into.length, this.geometry.readSize, "read");
+    // prog left the block in the pool
+    const slot = this.#slotOf[block]!;
+    this.#slotRef[slot] = 1;
+    copyBytes(into, 0, this.#pool, slot * this.#bs + off, into.length);
+    this.stats.reads++;
+    this.stats.readBytes += into.length;
+  }
+
   erase(block: number): void {
     this.#open();
     checkAccess(this.geometry, block, 0, 0, 1, "read");

@@ -378,12 +378,32 @@ function progLine(
   let err = 0;
   let done = false;
   try {
-    try {
-      lfs.bd.prog(block, off, data.subarray(dataOff, dataOff + cs));
-    } catch (e) {
-      err = bdErrorCode(e);
+    const bd = lfs.bd;
+    if (
+      validate &&
+      bd.progAndRead !== undefined &&
+      off % lfs.cfg.readSize === 0 &&
+      checkRange(lfs, block, off, cs)
+    ) {
+      // the prog and readBack's one cache load as a single device call: the same prog, the same
+      // read into the read cache; a failed prog leaves the cache as the separate calls would
+      try {
+        bd.progAndRead(block, off, data.subarray(dataOff, dataOff + cs), cachePrefix(rcache, cs));
+        rcache.block = block;
+        rcache.off = off;
+        rcache.size = cs;
+        if (firstDifference(rcache.buffer, 0, data, dataOff, cs) >= 0) err = ERR.CORRUPT;
+      } catch (e) {
+        err = bdErrorCode(e);
+      }
+    } else {
+      try {
+        bd.prog(block, off, data.subarray(dataOff, dataOff + cs));
+      } catch (e) {
+        err = bdErrorCode(e);
+      }
+      if (!err && validate) err = readBack(lfs, rcache, block, off, data, dataOff, cs);
     }
-    if (!err && validate) err = readBack(lfs, rcache, block, off, data, dataOff, cs);
     done = err === 0;
   } finally {
     // failed, by an error code or by an exception passing through (a contract violation, a

@@ -126,3 +126,21 @@ describe("MemoryBlockDevice: the erased check trusts only what the device wrote 
     expect(() => bd.prog(2, 100, Uint8Array.of(0, 0, 0, 0))).toThrow(notErased);
   });
 });
+
+describe("MemoryBlockDevice.progAndRead", () => {
+  it("is prog then read, counted as both, and leaves `into` alone when the prog fails", () => {
+    const bd = new MemoryBlockDevice(geometry(0xff));
+    const into = new Uint8Array(8);
+    bd.progAndRead(4, 16, Uint8Array.of(1, 2, 3, 4), into);
+    expect([...into]).toEqual([1, 2, 3, 4, 0xff, 0xff, 0xff, 0xff]);
+    expect(bd.stats).toMatchObject({ progs: 1, reads: 1, progBytes: 4, readBytes: 8 });
+    into.fill(7);
+    expect(() => bd.progAndRead(4, 16, Uint8Array.of(0, 0, 0, 0), into)).toThrow(
+      expect.objectContaining({ code: "BD_NOT_ERASED" }),
+    );
+    expect(into.every((v) => v === 7)).toBe(true);
+    expect(() => bd.progAndRead(4, 252, Uint8Array.of(5, 5, 5, 5), new Uint8Array(8))).toThrow(
+      expect.objectContaining({ code: "BD_RANGE" }),
+    );
+  });
+});

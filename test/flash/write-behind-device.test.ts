@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { MemoryBlockDevice, type BlockGeometry } from "../../firmware-sim/flash/block-device.js";
+import {
+  MemoryBlockDevice,
+  type BlockDevice,
+  type BlockGeometry,
+} from "../../firmware-sim/flash/block-device.js";
 import {
   MemoryBackingStore,
   WriteBehindBlockDevice,
@@ -81,6 +85,19 @@ describe("WriteBehindBlockDevice behaves as MemoryBlockDevice, whatever it keeps
       } else if (op < 9) {
         oracle.erase(block);
         bd.erase(block);
+      } else if (next(2) === 0) {
+        // prog and read back in one call: the same as the two calls, or the same error with
+        // `into` untouched
+        const off = Math.min(g.blockSize - 16, next(8) * 32);
+        const data = Uint8Array.from({ length: 8 }, () => next(256));
+        const want = codeOf(() => {
+          oracle.prog(block, off, data);
+          oracle.read(block, off, a.subarray(0, 16));
+        });
+        b.fill(0xaa);
+        expect(codeOf(() => bd.progAndRead(block, off, data, b.subarray(0, 16)))).toBe(want);
+        if (want === "ok") expect(b.subarray(0, 16)).toEqual(a.subarray(0, 16));
+        else expect(b.subarray(0, 16).every((v) => v === 0xaa)).toBe(true);
       } else {
         bd.sync();
       }
@@ -166,7 +183,7 @@ describe("littlefs on a WriteBehindBlockDevice", () => {
     "pool of %i blocks, %i-byte heads: the same image as in memory, byte for byte",
     (poolBlocks, headBytes) => {
       const g = { readSize: 1, progSize: 1, blockSize: 512, blockCount: 256, eraseValue: 0xff };
-      const work = (bd: MemoryBlockDevice | WriteBehindBlockDevice): void => {
+      const work = (bd: BlockDevice): void => {
         LittleFs.format(bd, cfg);
         const fs = LittleFs.mount(bd, cfg);
         for (let d = 0; d < 4; d++) {
@@ -180,6 +197,19 @@ describe("littlefs on a WriteBehindBlockDevice", () => {
       };
       const mem = new MemoryBlockDevice(g);
       work(mem);
+      // and through the two separate calls (a device without progAndRead): the same device work
+      const plainMem = new MemoryBlockDevice(g);
+      const plain: BlockDevice = {
+        geometry: g,
+        readOnly: false,
+        read: (b, o, into) => plainMem.read(b, o, into),
+        prog: (b, o, d) => plainMem.prog(b, o, d),
+        erase: (b) => plainMem.erase(b),
+        sync: () => plainMem.sync(),
+      };
+      work(plain);
+      expect(plainMem.stats).toEqual(mem.stats);
+      expect(plainMem.data).toEqual(mem.data);
       const store = new MemoryBackingStore(g.blockSize * g.blockCount);
       const wb = new WriteBehindBlockDevice(g, store, { poolBlocks, headBytes, batchBlocks: 8 });
       work(wb);
