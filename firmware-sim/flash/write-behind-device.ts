@@ -37,8 +37,6 @@ export interface BackingStore {
 /** A store in memory: the fake beside the file store, for tests. */
 export class MemoryBackingStore implements BackingStore {
   readonly bytes: Uint8Array;
-  writes = 0;
-  reads = 0;
   constructor(size: number) {
     this.bytes = new Uint8Array(size);
   }
@@ -46,13 +44,11 @@ export class MemoryBackingStore implements BackingStore {
     if (pos < 0 || pos + len > this.bytes.length)
       throw new RangeError(`store write ${pos}+${len} out of range`);
     this.bytes.set(data.subarray(off, off + len), pos);
-    this.writes++;
   }
   read(into: Uint8Array, off: number, len: number, pos: number): void {
     if (pos < 0 || pos + len > this.bytes.length)
       throw new RangeError(`store read ${pos}+${len} out of range`);
     into.set(this.bytes.subarray(pos, pos + len), off);
-    this.reads++;
   }
 }
 
