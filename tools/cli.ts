@@ -56,6 +56,26 @@ async function commandModules(argv: string[]): Promise<CommandModule[]> {
   );
 }
 
+/**
+ * Stop yargs rendering the whole help text after every command's handler. yargs 18 keeps it
+ * (`usage.cacheHelpMessage()` in its command.js) for a `showHelp()` made after the command; we
+ * make none (help for a parse failure is shown before any handler runs, from a fresh render),
+ * and laying out a command's options and examples cold took 5-9 ms of a 0.37 s
+ * `flashbak fs mkfs` (2-core CI-class machine). yargs has no option for it, so this reaches
+ * its internal usage object; false when that is not there (a yargs upgrade: the CLI works as
+ * before, only slower, and a test says so).
+ */
+export function skipHelpCache(parser: object): boolean {
+  type Usage = { cacheHelpMessage?: unknown };
+  const internal = (
+    parser as { getInternalMethods?: () => { getUsageInstance?: () => Usage } }
+  ).getInternalMethods?.();
+  const usage = internal?.getUsageInstance?.();
+  if (usage === undefined || typeof usage.cacheHelpMessage !== "function") return false;
+  usage.cacheHelpMessage = () => {};
+  return true;
+}
+
 export async function main(argv: string[]): Promise<number> {
   // "--port sim:FILE.bin" is the full flash-backed module; its code loads when such a port opens
   setSimModuleFactory(async (name, baud) => (await import("./sim/sim-port.js")).simModule(name, baud));
@@ -89,6 +109,7 @@ export async function main(argv: string[]): Promise<number> {
       throw new ParseFailure(msg, help);
     })
     .exitProcess(false);
+  skipHelpCache(parser);
   for (const c of await commandModules(argv)) parser = parser.command(c);
 
   try {

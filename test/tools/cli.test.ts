@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { FlashbakError, FsError, PowerLoss } from "../../firmware-sim/errors.js";
 import { commandNamed, commandTable } from "../../tools/commands/index.js";
 import { ExitCode, mapError } from "../../tools/exit-codes.js";
+import yargs from "yargs";
+import { skipHelpCache } from "../../tools/cli.js";
 import { runCli } from "./cli-harness.js";
 
 describe("flashbak CLI", () => {
@@ -57,6 +59,40 @@ describe("flashbak CLI", () => {
     const j = await runCli(["chips", "--json"]);
     const list = JSON.parse(j.stdout) as Array<{ id: string; size: number }>;
     expect(list.find((c) => c.id === "w25q128")?.size).toBe(16 << 20);
+  });
+});
+
+describe("yargs' help cache", () => {
+  type Internals = { getInternalMethods(): { getUsageInstance(): { hasCachedHelpMessage(): boolean } } };
+  async function runOne(skip: boolean): Promise<boolean> {
+    const parser = yargs(["hello", "--name", "x"]).exitProcess(false);
+    if (skip) expect(skipHelpCache(parser)).toBe(true);
+    let ran = "";
+    await parser
+      .command(
+        "hello",
+        "say hello",
+        (y) => y.option("name", { type: "string" }),
+        (a) => {
+          ran = String(a.name);
+        },
+      )
+      .parseAsync();
+    expect(ran).toBe("x");
+    return (parser as unknown as Internals).getInternalMethods().getUsageInstance().hasCachedHelpMessage();
+  }
+
+  it("yargs renders and keeps the help after a command's handler unless told not to", async () => {
+    // if yargs stops doing this (or moves it), skipHelpCache is dead code: these say so
+    expect(await runOne(false)).toBe(true);
+    expect(await runOne(true)).toBe(false);
+  });
+
+  it("a command's --help still comes out in full after skipping the cache", async () => {
+    const r = await runCli(["fs", "mkfs", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/--block-size/);
+    expect(r.stdout).toMatch(/Examples:/);
   });
 });
 
