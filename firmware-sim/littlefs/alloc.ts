@@ -32,6 +32,7 @@ export function allocScan(lfs: Lfs): number {
       return 0;
     },
     true,
+    lfs.traverseCache,
   );
   if (err) {
     allocDrop(lfs);

@@ -12,6 +12,7 @@ import { FlashbakError, LfsErrno, isPowerLoss } from "../errors.js";
 import { lfsCrc } from "./crc.js";
 import { copyBytes, firstDifference } from "../flash/bytes.js";
 import { cachePrefix, type Cache, type Lfs } from "./state.js";
+import { touched } from "./traverse-cache.js";
 import { BLOCK_INLINE, BLOCK_NULL, CMP_EQ, CMP_GT, CMP_LT, alignDown, alignUp } from "./tag.js";
 
 export const ERR = LfsErrno;
@@ -283,6 +284,7 @@ export function bdCrc(
 export function bdFlush(lfs: Lfs, pcache: Cache, rcache: Cache, validate: boolean): number {
   if (pcache.block !== BLOCK_NULL && pcache.block !== BLOCK_INLINE) {
     const diff = alignUp(pcache.size, lfs.cfg.progSize);
+    if (lfs.traverseCache !== null) touched(lfs.traverseCache, pcache.block);
     try {
       lfs.bd.prog(pcache.block, pcache.off, cachePrefix(pcache, diff));
     } catch (e) {
@@ -377,6 +379,7 @@ function progLine(
 ): number {
   let err = 0;
   let done = false;
+  if (lfs.traverseCache !== null) touched(lfs.traverseCache, block);
   try {
     const bd = lfs.bd;
     if (
@@ -455,6 +458,7 @@ function readBack(
 }
 
 export function bdErase(lfs: Lfs, block: number): number {
+  if (lfs.traverseCache !== null) touched(lfs.traverseCache, block);
   try {
     lfs.bd.erase(block);
     return 0;

@@ -7,6 +7,7 @@ import { ERR } from "./bd-cache.js";
 import { ctzTraverse } from "./ctz.js";
 import { dirFetch, dirGet } from "./mdir-fetch.js";
 import { decodeLog } from "./mdir-log.js";
+import { type TraverseCache, type TraverseEntry, hasMoveAt, validWalk } from "./traverse-cache.js";
 import { makeCycleDetector } from "./orphans.js";
 import { F_DIRTY, F_INLINE, F_WRITING, type FileState, type Lfs, type MDir, newMdir } from "./state.js";
 import {
@@ -21,22 +22,60 @@ import {
   tagType3,
 } from "./tag.js";
 
-export function fsTraverse(lfs: Lfs, cb: (block: number) => number, includeOrphans: boolean): number {
+/**
+ * `cache`: the mount's remembered walks (traverse-cache.ts), for the allocator's scans only:
+ * pairs unchanged since their last walk are replayed from it, the others walked and remembered.
+ */
+export function fsTraverse(
+  lfs: Lfs,
+  cb: (block: number) => number,
+  includeOrphans: boolean,
+  cache: TraverseCache | null = null,
+): number {
   const dir = newMdir();
   dir.tail = [0, 1];
   const cycle = makeCycleDetector();
   const ctz = new Uint8Array(8);
   while (!pairIsNull(dir.tail)) {
     if (cycle(dir.tail)) return ERR.CORRUPT;
+    const t0 = dir.tail[0];
+    const t1 = dir.tail[1];
+    let walkCb = cb;
+    let entry: TraverseEntry | null = null;
+    if (cache !== null) {
+      const known = validWalk(cache, t0, t1, lfs.gdisk);
+      if (known !== null) {
+        const blocks = known.blocks;
+        for (let i = 0; i < blocks.length; i++) {
+          const err = cb(blocks[i]!);
+          if (err) return err;
+        }
+        dir.tail = [known.tail0, known.tail1];
+        continue;
+      }
+      if (!hasMoveAt(lfs.gdisk, t0, t1)) {
+        const e: TraverseEntry = { pair1: t1, at: cache.gen, blocks: [], deps: [t0, t1], tail0: 0, tail1: 0 };
+        entry = e;
+        walkCb = (block) => {
+          e.blocks.push(block);
+          return cb(block);
+        };
+      }
+    }
     for (let i = 0; i < 2; i++) {
-      const err = cb(dir.tail[i]!);
+      const err = walkCb(dir.tail[i]!);
       if (err) return err;
     }
-    let err = dirFetch(lfs, dir, [dir.tail[0], dir.tail[1]]);
+    let err = dirFetch(lfs, dir, [t0, t1]);
     if (err) return err;
     if (dir.count > MAX_MDIR_COUNT) return ERR.CORRUPT;
-    err = traverseStructs(lfs, dir, cb, includeOrphans, ctz);
+    err = traverseStructs(lfs, dir, walkCb, includeOrphans, ctz, entry);
     if (err) return err;
+    if (entry !== null) {
+      entry.tail0 = dir.tail[0];
+      entry.tail1 = dir.tail[1];
+      cache!.entries.set(t0, entry);
+    }
   }
   for (const e of lfs.mlist) {
     if (e.type !== TYPE_REG) continue;
@@ -65,6 +104,7 @@ function traverseStructs(
   cb: (block: number) => number,
   includeOrphans: boolean,
   ctz: Uint8Array,
+  entry: TraverseEntry | null,
 ): number {
   if (dir.count === 0) return 0;
   const log = decodeLog(lfs, dir, 0, 0xffffffff);
@@ -77,8 +117,12 @@ function traverseStructs(
         return tag;
       }
       if (tagType3(tag) === TYPE_CTZSTRUCT) {
+        const from = entry === null ? 0 : entry.blocks.length;
         const err = ctzTraverse(lfs, null, lfs.rcache, readLe32(ctz, 0), readLe32(ctz, 4), cb);
         if (err) return err;
+        // a CTZ list's pointers are read from its blocks: the walk depends on them too
+        if (entry !== null)
+          for (let i = from; i < entry.blocks.length; i++) entry.deps.push(entry.blocks[i]!);
       } else if (includeOrphans && tagType3(tag) === TYPE_DIRSTRUCT) {
         for (let i = 0; i < 2; i++) {
           const err = cb(readLe32(ctz, 4 * i));

@@ -55,6 +55,7 @@ import {
   lfsMount,
 } from "./superblock.js";
 import { TYPE_DIR } from "./tag.js";
+import { newTraverseCache } from "./traverse-cache.js";
 
 const names = new Map<number, LfsErrName>(Object.entries(LfsErrno).map(([k, v]) => [v, k as LfsErrName]));
 const utf8 = new TextDecoder("utf-8", { fatal: false });
@@ -69,6 +70,14 @@ export function check(code: number, what: string): number {
 export interface MountOptions {
   /** Refuse every write (EROFS); the device is never programmed or erased. */
   readOnly?: boolean;
+  /**
+   * Nothing but this mount changes the device's contents while it is mounted (no other writer,
+   * no bits flipped behind it, no injected read faults): the allocator may then replay, instead
+   * of walking again, what unchanged metadata pairs reported at its last scan
+   * (traverse-cache.ts). The same blocks are allocated and the same bytes written, with fewer
+   * device reads. Default false; the image tools, which own the bytes they edit, set it.
+   */
+  exclusive?: boolean;
 }
 
 /** Options of `LittleFs.openFile` beyond the `FileSystem` flags. */
@@ -96,6 +105,8 @@ export class LittleFs implements FileSystem {
   static mount(bd: BlockDevice, cfg: LfsConfig = {}, opts: MountOptions = {}): LittleFs {
     const lfs = initLfs(bd, resolveConfig(cfg, bd.geometry), opts.readOnly === true || bd.readOnly);
     check(lfsMount(lfs), "mount");
+    // a read-only mount never allocates
+    if (opts.exclusive === true && !lfs.readOnly) lfs.traverseCache = newTraverseCache(lfs.blockCount);
     return new LittleFs(lfs);
   }
 
@@ -240,7 +251,13 @@ export class LittleFs implements FileSystem {
 
   /** lfs_fs_grow: use `blockCount` blocks (<= the device's), recorded in the superblock. */
   grow(blockCount: number): void {
-    check(lfsFsGrow(this.writable("grow"), blockCount), "grow");
+    const lfs = this.writable("grow");
+    try {
+      check(lfsFsGrow(lfs, blockCount), "grow");
+    } finally {
+      // the remembered walks are sized by the block count: start again with the new one
+      if (lfs.traverseCache !== null) lfs.traverseCache = newTraverseCache(lfs.blockCount);
+    }
   }
 
   /** Global state as the C library keeps it in RAM (for diagnostics and tests). */

@@ -7,6 +7,7 @@
 import type { BlockDevice } from "../flash/block-device.js";
 import type { ResolvedConfig } from "./config.js";
 import type { FetchMemo } from "./fetch-memo.js";
+import type { TraverseCache } from "./traverse-cache.js";
 import { BLOCK_NULL, type Pair } from "./tag.js";
 
 export interface Cache {
@@ -196,6 +197,8 @@ export interface Lfs {
   fetchMemos: Map<number, FetchMemo>;
   /** Where a memo's prefix is read back to be compared (grown to a block when needed). */
   memoScratch: Uint8Array;
+  /** The allocator's remembered walks, on a mount that owns its device (traverse-cache.ts). */
+  traverseCache: TraverseCache | null;
 }
 
 export function newCache(size: number): Cache {
@@ -228,6 +231,7 @@ export function initLfs(bd: BlockDevice, cfg: ResolvedConfig, readOnly: boolean)
     readOnly,
     fetchMemos: new Map(),
     memoScratch: new Uint8Array(0),
+    traverseCache: null,
   };
 }
 

@@ -179,7 +179,8 @@ export function mountOpen(img: OpenImage, readOnly: boolean): LittleFs {
     throw e;
   }
   try {
-    return LittleFs.mount(img.bd, img.cfg, { readOnly });
+    // the tool owns the image's bytes: nothing else changes them while it is mounted
+    return LittleFs.mount(img.bd, img.cfg, { readOnly, exclusive: !readOnly });
   } catch (e) {
     throw mountFailure(e, img.geometry);
   }
@@ -292,7 +293,7 @@ export function createImage<T>(
       writeBehindConfig(g.blockSize, cfg.readSize ?? base.readSize ?? 16),
     );
     LittleFs.format(bd, cfg);
-    const fs = LittleFs.mount(bd, cfg);
+    const fs = LittleFs.mount(bd, cfg, { exclusive: true });
     let result: T;
     try {
       result = fn(fs, geometry, bd.stats);
