@@ -21,4 +21,19 @@ describe("the V8 flags of a command", () => {
     );
     expect(v8FlagsFor("fs-mkfs", ["--enable-source-maps"])).toEqual(SHORT_RUN_V8_FLAGS);
   });
+
+  it("leaves TurboFan's phases alone when the user sets one of them", () => {
+    expect(v8FlagsFor("fs-mkfs", ["--turbo-loop-peeling"])).toEqual([]);
+    expect(v8FlagsFor("fs-mkfs", ["--no-turbo-escape"])).toEqual([]);
+    expect(v8FlagsFor("fs-mkfs", ["--turbo-filter=foo"])).toEqual(SHORT_RUN_V8_FLAGS);
+  });
+
+  it("names flags this Node's V8 knows (V8 complains on stderr about any other, at every run)", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const known = execFileSync(process.execPath, ["--v8-options"], { encoding: "utf8" });
+    for (const f of SHORT_RUN_V8_FLAGS) {
+      const name = f.replace(/^--(no-)?/, "").replace(/=.*$/, "");
+      expect(known, f).toContain(`--${name} `);
+    }
+  });
 });
