@@ -324,6 +324,9 @@ export function bdProg(
   size: number,
 ): number {
   const cs = lfs.cfg.cacheSize;
+  // once per call, for the whole lines it programs directly (progLine); what goes through the
+  // program cache is stamped again when bdFlush programs it
+  if (lfs.traverseCache !== null) touched(lfs.traverseCache, block);
   while (size > 0) {
     if (block === pcache.block && off >= pcache.off && off < pcache.off + cs) {
       if (off === pcache.off && pcache.size === 0 && size >= cs && block < BLOCK_INLINE) {
@@ -379,7 +382,6 @@ function progLine(
 ): number {
   let err = 0;
   let done = false;
-  if (lfs.traverseCache !== null) touched(lfs.traverseCache, block);
   try {
     const bd = lfs.bd;
     if (
