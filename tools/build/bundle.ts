@@ -189,7 +189,8 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   });
   const files = Object.keys(meta.outputs).length;
   const bytes = Object.values(meta.outputs).reduce((n, o) => n + o.bytes, 0);
-  process.stdout.write(
+  // on stderr: `npm run bench -- --json` builds first, and its stdout must be JSON lines only
+  process.stderr.write(
     `bundled the CLI and its launcher into dist/cli/: ${files} files, ${(bytes / 1024).toFixed(0)} KiB, ` +
       `${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
   );
