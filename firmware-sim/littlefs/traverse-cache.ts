@@ -24,7 +24,15 @@
  * (lfs_dir_getslice hides the moved entry), is checked at each visit: such a pair is walked.
  *
  * Skipped walks skip their device reads, so a pack reads less than lfs.c does (it already did,
- * see fetch-memo.ts); programs and erases are the same.
+ * see fetch-memo.ts); programs and erases are the same. They also leave the read cache holding
+ * the line it held before the scan, where lfs.c leaves the last line the walk read. That can
+ * only matter if the cached line is stale (loaded before an erase or an unvalidated write of
+ * its block, and not dropped since); in every such window we traced (a flush followed by a
+ * compaction or split, a relocation, ctzExtend, a new pair, grow) the next read replaces the
+ * line before anything uses it, except after a program or erase failure, which the exclusive
+ * image devices do not have. A review's side-by-side fuzz (held-open files, directory renames,
+ * gc, mkconsistent, images cut by power loss with pending moves and orphans, five geometries)
+ * never saw an exclusive and a plain mount write different bytes.
  */
 import { tagType1 } from "./tag.js";
 import type { GState } from "./state.js";
