@@ -42,6 +42,46 @@ export interface BlockDevice {
    * prog and one read. It throws before writing to `into` if either part fails.
    */
   progAndRead?(block: number, off: number, data: Uint8Array, into: Uint8Array): void;
+  /**
+   * Optional, for devices where a program stores exactly what it is given or throws (memory,
+   * not NOR): `count` progAndRead calls at once, for lines of `lineSize` bytes taken from
+   * data[dataOff..] and programmed from `off` on, the last line read back into `into` (whose
+   * length is `lineSize`); counted as `count` progs and `count` reads. Done only when every
+   * line would land as given (within the block, aligned, every target byte erased): otherwise
+   * nothing is programmed, `false` comes back, and the caller goes line by line, meeting the
+   * error at the line where it would have. littlefs programs a file's data a cache line at a
+   * time with a read-back each; this does a run of them with one copy.
+   */
+  progLines?(
+    block: number,
+    off: number,
+    data: Uint8Array,
+    dataOff: number,
+    lineSize: number,
+    count: number,
+    into: Uint8Array,
+  ): boolean;
+}
+
+/** Whether `count` lines of `lineSize` bytes from `off` fit block `block` at the units of `g`. */
+export function linesFit(
+  g: BlockGeometry,
+  block: number,
+  off: number,
+  lineSize: number,
+  count: number,
+): boolean {
+  const unit = Math.max(g.progSize, g.readSize);
+  return (
+    Number.isInteger(block) &&
+    block >= 0 &&
+    block < g.blockCount &&
+    Number.isInteger(off) &&
+    off >= 0 &&
+    off + lineSize * count <= g.blockSize &&
+    off % unit === 0 &&
+    lineSize % unit === 0
+  );
 }
 
 /** Raised for a read-only device, a range or an alignment violation. */
@@ -194,6 +234,38 @@ export class MemoryBlockDevice implements BlockDevice {
     mem.set(data, base);
     this.stats.progs++;
     this.stats.progBytes += data.length;
+  }
+
+  progLines(
+    block: number,
+    off: number,
+    data: Uint8Array,
+    dataOff: number,
+    lineSize: number,
+    count: number,
+    into: Uint8Array,
+  ): boolean {
+    const len = lineSize * count;
+    if (this.readOnly || into.length !== lineSize || dataOff + len > data.length) return false;
+    if (!linesFit(this.geometry, block, off, lineSize, count)) return false;
+    this.#fill(block);
+    const mem = this.#mem;
+    const base = block * this.geometry.blockSize + off;
+    const progEnd = this.#progEnd;
+    if (
+      (progEnd === null || off < progEnd[block]!) &&
+      firstNotEqual(mem, base, len, this.geometry.eraseValue) >= 0
+    ) {
+      return false;
+    }
+    if (progEnd !== null && off + len > progEnd[block]!) progEnd[block] = off + len;
+    mem.set(data.subarray(dataOff, dataOff + len), base);
+    copyBytes(into, 0, mem, base + len - lineSize, lineSize);
+    this.stats.progs += count;
+    this.stats.progBytes += len;
+    this.stats.reads += count;
+    this.stats.readBytes += len;
+    return true;
   }
 
   progAndRead(block: number, off: number, data: Uint8Array, into: Uint8Array): void {

@@ -23,7 +23,13 @@
  * littlefs calls after every commit) writes nothing, since the store is a temporary file that
  * only becomes the image when the whole job has succeeded.
  */
-import { BlockDeviceError, checkAccess, type BlockDevice, type BlockGeometry } from "./block-device.js";
+import {
+  BlockDeviceError,
+  checkAccess,
+  linesFit,
+  type BlockDevice,
+  type BlockGeometry,
+} from "./block-device.js";
 import { copyBytes, firstNotEqual } from "./bytes.js";
 
 /** Where written-back blocks go: positions are byte offsets into the image. */
@@ -144,14 +150,7 @@ export class WriteBehindBlockDevice implements BlockDevice {
   prog(block: number, off: number, data: Uint8Array): void {
     this.#open();
     checkAccess(this.geometry, block, off, data.length, this.geometry.progSize, "prog");
-    const state = this.#state[block]!;
-    let slot: number;
-    if (state === POOLED) slot = this.#slotOf[block]!;
-    else if (state === STORED) slot = this.#load(block);
-    else {
-      slot = this.#take(block);
-      this.#pool.fill(this.geometry.eraseValue, slot * this.#bs, (slot + 1) * this.#bs);
-    }
+    const slot = this.#slotFor(block);
     const base = slot * this.#bs + off;
     // littlefs appends front to back: past progEnd the block is known erased, no check needed
     if (off < this.#progEnd[block]!) {
@@ -168,6 +167,36 @@ export class WriteBehindBlockDevice implements BlockDevice {
     this.#slotRef[slot] = 1;
     this.stats.progs++;
     this.stats.progBytes += data.length;
+  }
+
+  progLines(
+    block: number,
+    off: number,
+    data: Uint8Array,
+    dataOff: number,
+    lineSize: number,
+    count: number,
+    into: Uint8Array,
+  ): boolean {
+    const len = lineSize * count;
+    if (this.#finished || into.length !== lineSize || dataOff + len > data.length) return false;
+    if (!linesFit(this.geometry, block, off, lineSize, count)) return false;
+    // the block comes into the pool as a prog of its first line would bring it
+    const slot = this.#slotFor(block);
+    const base = slot * this.#bs + off;
+    if (off < this.#progEnd[block]! && firstNotEqual(this.#pool, base, len, this.geometry.eraseValue) >= 0) {
+      return false;
+    }
+    if (off + len > this.#progEnd[block]!) this.#progEnd[block] = off + len;
+    this.#pool.set(data.subarray(dataOff, dataOff + len), base);
+    copyBytes(into, 0, this.#pool, base + len - lineSize, lineSize);
+    this.#slotDirty[slot] = 1;
+    this.#slotRef[slot] = 1;
+    this.stats.progs += count;
+    this.stats.progBytes += len;
+    this.stats.reads += count;
+    this.stats.readBytes += len;
+    return true;
   }
 
   progAndRead(block: number, off: number, data: Uint8Array, into: Uint8Array): void {
@@ -235,6 +264,16 @@ export class WriteBehindBlockDevice implements BlockDevice {
   #open(): void {
     if (this.#finished)
       throw new BlockDeviceError("BD_CLOSED", "the device was finished; nothing more can be done on it");
+  }
+
+  /** The pool slot of `block` for a program: found, loaded back from the store, or taken erased. */
+  #slotFor(block: number): number {
+    const state = this.#state[block]!;
+    if (state === POOLED) return this.#slotOf[block]!;
+    if (state === STORED) return this.#load(block);
+    const slot = this.#take(block);
+    this.#pool.fill(this.geometry.eraseValue, slot * this.#bs, (slot + 1) * this.#bs);
+    return slot;
   }
 
   /** Bring a written-back block into the pool (clean). */

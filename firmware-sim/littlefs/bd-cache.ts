@@ -330,7 +330,30 @@ export function bdProg(
   while (size > 0) {
     if (block === pcache.block && off >= pcache.off && off < pcache.off + cs) {
       if (off === pcache.off && pcache.size === 0 && size >= cs && block < BLOCK_INLINE) {
-        // whole cache lines straight from `data` (see progLine)
+        // whole cache lines straight from `data` (see progLine); a run of them in one device
+        // call where the device can (BlockDevice.progLines): the same progs and read-backs,
+        // the read cache left holding the last line, as the loop below would leave it
+        const run = Math.floor(size / cs);
+        const bd = lfs.bd;
+        if (
+          run > 1 &&
+          validate &&
+          bd.progLines !== undefined &&
+          off % lfs.cfg.readSize === 0 &&
+          checkRange(lfs, block, off, run * cs) &&
+          bd.progLines(block, off, data, dataOff, cs, run, cachePrefix(rcache, cs))
+        ) {
+          rcache.block = block;
+          rcache.off = off + (run - 1) * cs;
+          rcache.size = cs;
+          pcache.off = rcache.off;
+          pcache.size = cs;
+          dataOff += run * cs;
+          off += run * cs;
+          size -= run * cs;
+          cacheZero(pcache);
+          continue;
+        }
         do {
           const err = progLine(lfs, pcache, rcache, validate, block, off, data, dataOff, cs);
           if (err) return err;

@@ -127,6 +127,36 @@ describe("MemoryBlockDevice: the erased check trusts only what the device wrote 
   });
 });
 
+describe("MemoryBlockDevice.progLines", () => {
+  it("is as many progAndRead calls, counted alike, with the last line read back", () => {
+    const bd = new MemoryBlockDevice(geometry(0xff));
+    const src = Uint8Array.from({ length: 40 }, (_, i) => i);
+    const into = new Uint8Array(8);
+    expect(bd.progLines(3, 32, src, 4, 8, 4, into)).toBe(true);
+    expect([...bd.data.subarray(3 * 256 + 32, 3 * 256 + 64)]).toEqual([...src.subarray(4, 36)]);
+    expect([...into]).toEqual([...src.subarray(28, 36)]);
+    expect(bd.stats).toMatchObject({ progs: 4, reads: 4, progBytes: 32, readBytes: 32 });
+  });
+
+  it.each([
+    ["a target byte not erased", 3, 32, 8],
+    ["past the block", 3, 240, 8],
+    ["misaligned", 3, 34, 8],
+    ["a line size that is no whole unit", 3, 32, 6],
+    ["a block outside the device", 99, 0, 8],
+  ])("declines %s, doing nothing", (_what, block, off, line) => {
+    const bd = new MemoryBlockDevice(geometry(0xff));
+    bd.prog(3, 48, Uint8Array.of(1, 2, 3, 4));
+    const before = Uint8Array.from(bd.data);
+    const stats = { ...bd.stats };
+    const into = new Uint8Array(line).fill(7);
+    expect(bd.progLines(block, off, new Uint8Array(64), 0, line, 4, into)).toBe(false);
+    expect(bd.data).toEqual(before);
+    expect(bd.stats).toEqual(stats);
+    expect(into.every((v) => v === 7)).toBe(true);
+  });
+});
+
 describe("MemoryBlockDevice.progAndRead", () => {
   it("is prog then read, counted as both, and leaves `into` alone when the prog fails", () => {
     const bd = new MemoryBlockDevice(geometry(0xff));

@@ -85,6 +85,39 @@ describe("WriteBehindBlockDevice behaves as MemoryBlockDevice, whatever it keeps
       } else if (op < 9) {
         oracle.erase(block);
         bd.erase(block);
+      } else if (next(3) === 0) {
+        // a run of lines with their read-backs in one call: exactly what as many progAndRead
+        // calls do when it goes ahead; when it declines, nothing at all (either device)
+        const line = 4 * (1 + next(4));
+        const count = 1 + next(6);
+        const off = next(3) === 0 ? next(g.blockSize / 4) * 4 : Math.min(g.blockSize, next(8) * 32);
+        const src = Uint8Array.from({ length: line * count + 8 }, () => next(256));
+        const at = 4 * next(2);
+        const oracleInto = a.subarray(0, line);
+        const want = codeOf(() => {
+          for (let i = 0; i < count; i++) {
+            oracle.prog(block, off + i * line, src.subarray(at + i * line, at + (i + 1) * line));
+            oracle.read(block, off + i * line, oracleInto);
+          }
+        });
+        const into = b.subarray(0, line).fill(0xaa);
+        const before = { ...bd.stats };
+        const done = bd.progLines(block, off, src, at, line, count, into);
+        if (done) {
+          expect(want).toBe("ok");
+          expect(into).toEqual(oracleInto);
+        } else {
+          expect(bd.stats).toEqual(before);
+          expect(into.every((v) => v === 0xaa)).toBe(true);
+          // the oracle went line by line: follow it the same way, to its first failure
+          for (let i = 0; i < count; i++) {
+            const r = codeOf(() =>
+              bd.prog(block, off + i * line, src.subarray(at + i * line, at + (i + 1) * line)),
+            );
+            if (r !== "ok") break;
+            bd.read(block, off + i * line, into);
+          }
+        }
       } else if (next(2) === 0) {
         // prog and read back in one call: the same as the two calls, or the same error with
         // `into` untouched
