@@ -63,13 +63,20 @@ export interface BlockDevice {
   ): boolean;
 }
 
-/** Whether `count` lines of `lineSize` bytes from `off` fit block `block` at the units of `g`. */
+/**
+ * The checks both devices' `progLines` make before doing anything: `count` lines of `lineSize`
+ * bytes from data[dataOff..] fit block `block` from `off` at the units of `g`, and `into` holds
+ * one line.
+ */
 export function linesFit(
   g: BlockGeometry,
   block: number,
   off: number,
+  data: Uint8Array,
+  dataOff: number,
   lineSize: number,
   count: number,
+  into: Uint8Array,
 ): boolean {
   const unit = Math.max(g.progSize, g.readSize);
   return (
@@ -80,8 +87,19 @@ export function linesFit(
     off >= 0 &&
     off + lineSize * count <= g.blockSize &&
     off % unit === 0 &&
-    lineSize % unit === 0
+    lineSize % unit === 0 &&
+    into.length === lineSize &&
+    dataOff >= 0 &&
+    dataOff + lineSize * count <= data.length
   );
+}
+
+/** Count a run of `count` lines of `len` bytes in all as `count` progs and `count` read-backs. */
+export function countLines(stats: MemoryBlockDevice["stats"], count: number, len: number): void {
+  stats.progs += count;
+  stats.progBytes += len;
+  stats.reads += count;
+  stats.readBytes += len;
 }
 
 /** Raised for a read-only device, a range or an alignment violation. */
@@ -246,8 +264,8 @@ export class MemoryBlockDevice implements BlockDevice {
     into: Uint8Array,
   ): boolean {
     const len = lineSize * count;
-    if (this.readOnly || into.length !== lineSize || dataOff + len > data.length) return false;
-    if (!linesFit(this.geometry, block, off, lineSize, count)) return false;
+    if (this.readOnly || !linesFit(this.geometry, block, off, data, dataOff, lineSize, count, into))
+      return false;
     this.#fill(block);
     const mem = this.#mem;
     const base = block * this.geometry.blockSize + off;
@@ -261,10 +279,7 @@ export class MemoryBlockDevice implements BlockDevice {
     if (progEnd !== null && off + len > progEnd[block]!) progEnd[block] = off + len;
     mem.set(data.subarray(dataOff, dataOff + len), base);
     copyBytes(into, 0, mem, base + len - lineSize, lineSize);
-    this.stats.progs += count;
-    this.stats.progBytes += len;
-    this.stats.reads += count;
-    this.stats.readBytes += len;
+    countLines(this.stats, count, len);
     return true;
   }
 

@@ -26,6 +26,7 @@
 import {
   BlockDeviceError,
   checkAccess,
+  countLines,
   linesFit,
   type BlockDevice,
   type BlockGeometry,
@@ -179,8 +180,9 @@ export class WriteBehindBlockDevice implements BlockDevice {
     into: Uint8Array,
   ): boolean {
     const len = lineSize * count;
-    if (this.#finished || into.length !== lineSize || dataOff + len > data.length) return false;
-    if (!linesFit(this.geometry, block, off, lineSize, count)) return false;
+    if (this.#finished || !linesFit(this.geometry, block, off, data, dataOff, lineSize, count, into)) {
+      return false;
+    }
     // the block comes into the pool as a prog of its first line would bring it
     const slot = this.#slotFor(block);
     const base = slot * this.#bs + off;
@@ -192,10 +194,7 @@ export class WriteBehindBlockDevice implements BlockDevice {
     copyBytes(into, 0, this.#pool, base + len - lineSize, lineSize);
     this.#slotDirty[slot] = 1;
     this.#slotRef[slot] = 1;
-    this.stats.progs += count;
-    this.stats.progBytes += len;
-    this.stats.reads += count;
-    this.stats.readBytes += len;
+    countLines(this.stats, count, len);
     return true;
   }
 
