@@ -60,7 +60,7 @@ async function commandModules(argv: string[]): Promise<CommandModule[]> {
  * Stop yargs rendering the whole help text after every command's handler. yargs 18 keeps it
  * (`usage.cacheHelpMessage()` in its command.js) for a `showHelp()` made after the command; we
  * make none (help for a parse failure is shown before any handler runs, from a fresh render),
- * and laying out a command's options and examples cold took 5-9 ms of a 0.37 s
+ * and laying out a command's options and examples cold took 4-7 ms of a 0.37 s
  * `flashbak fs mkfs` (2-core CI-class machine). yargs has no option for it, so this reaches
  * its internal usage object; false when that is not there (a yargs upgrade: the CLI works as
  * before, only slower, and a test says so).
